@@ -1,0 +1,184 @@
+"""The ``keras-gan`` command line: flags -> config -> one library call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+EXIT_USAGE = 2
+
+
+def _parse_value(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _overrides(args):
+    out = {}
+    for item in args.set or []:
+        if "=" not in item:
+            raise ValueError(f"--set expects KEY=VALUE; got {item!r}.")
+        key, value = item.split("=", 1)
+        out[key.strip()] = _parse_value(value)
+    for key in ("epochs", "batch_size", "steps_per_epoch"):
+        value = getattr(args, key, None)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def cmd_list(args):
+    from keras_gan import data, losses, registry, zoo
+
+    rows = []
+    for name in zoo.list_presets():
+        p = zoo.get_preset(name)
+        result = ", ".join(
+            f"{r['metric']}={r['value']}" for r in p.get("results", []) if "metric" in r
+        )[:60]
+        rows.append((name, p["model"].get("family", "?"), p["data"].get("name", "?"), result or "-"))
+    widths = [max(len(r[i]) for r in rows + [("preset", "family", "dataset", "results")]) for i in range(4)]
+    print("  ".join(h.ljust(w) for h, w in zip(("preset", "family", "dataset", "results"), widths)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print()
+    print("families:", ", ".join(registry.list_models()))
+    print("datasets:", ", ".join(data.list_datasets()))
+    print("losses:  ", ", ".join(losses.list_losses()))
+    return 0
+
+
+def cmd_train(args):
+    from keras_gan import training, zoo
+
+    preset = zoo.resolve(args.preset, **_overrides(args))
+    out_dir = Path(args.out or Path("runs") / preset["name"])
+    print(f"Resolved configuration (saved to {out_dir / 'config.json'}):")
+    print(json.dumps(preset, indent=2))
+    if args.dry_run:
+        return 0
+    result = training.train(
+        preset, out_dir, strategy=args.strategy, resume=not args.no_resume, verbose=args.verbose
+    )
+    print(f"Model: {result['model_path']}")
+    print(f"Sample grids: {out_dir / 'samples'}")
+    if args.export:
+        from keras_gan import export
+
+        path = export.export(result["model"], name=preset["name"], base_dir=args.export_dir, overwrite=False)
+        print(f"SavedModel: {path}")
+    return 0
+
+
+def cmd_sample(args):
+    import numpy as np
+
+    from keras_gan import images, saving
+
+    model = saving.load_model(args.model, compile=False)
+    kwargs = {}
+    if args.labels is not None:
+        kwargs["conditions"] = np.asarray(args.labels, dtype=np.int64).repeat(
+            max(1, args.num // len(args.labels))
+        )[: args.num]
+    if args.text is not None:
+        kwargs["conditions"] = [args.text] * args.num
+    if args.seeds:
+        samples = model.generate(seeds=args.seeds, **kwargs)
+    else:
+        samples = model.generate(args.num, seed=args.seed, **kwargs)
+    picture = images.render(samples, nrow=args.nrow)
+    path = images.save_png(picture, args.out)
+    print(f"Wrote {len(samples)} samples to {path}")
+    return 0
+
+
+def cmd_export(args):
+    from keras_gan import export, saving
+
+    model = saving.load_model(args.model, compile=False)
+    name = args.name or Path(args.model).resolve().parent.name
+    path = export.export(
+        model, name=name, base_dir=args.base_dir, version=args.version, overwrite=args.overwrite,
+        max_batch_size=args.max_batch_size,
+    )
+    print(f"SavedModel: {path}")
+    print(f"Serving notes: {path.parent / 'README.md'}")
+    return 0
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="keras-gan", description="A model zoo of GANs for Keras 3.")
+    p.add_argument("--log-level", default="INFO", help="keras_gan log level (default INFO)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("list", help="list presets, families, datasets and losses")
+    s.set_defaults(fn=cmd_list)
+
+    s = sub.add_parser("train", help="train a preset (resumes from --out if it holds a run)")
+    s.add_argument("preset")
+    s.add_argument("--out", help="run folder (default runs/PRESET)")
+    s.add_argument("--epochs", type=int)
+    s.add_argument("--batch-size", type=int, dest="batch_size")
+    s.add_argument("--steps-per-epoch", type=int, dest="steps_per_epoch")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a preset setting (JSON values)")
+    s.add_argument("--strategy", choices=["default", "mirrored", "multiworker", "tpu"], default=None)
+    s.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds checkpoints")
+    s.add_argument("--export", action="store_true", help="export a SavedModel when done")
+    s.add_argument("--export-dir", default="saved_models")
+    s.add_argument("--dry-run", action="store_true", help="print the resolved configuration and stop")
+    s.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    s.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("sample", help="write a grid of samples from a .keras model")
+    s.add_argument("model")
+    s.add_argument("-n", "--num", type=int, default=64)
+    s.add_argument("--out", default="samples.png")
+    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--seeds", type=int, nargs="+")
+    s.add_argument("--labels", type=int, nargs="+", help="class labels (conditional models)")
+    s.add_argument("--text", help="a caption (text-to-image models)")
+    s.add_argument("--nrow", type=int, default=None, help="images per row")
+    s.set_defaults(fn=cmd_sample)
+
+    s = sub.add_parser("export", help="export a .keras model as a SavedModel for TF Serving")
+    s.add_argument("model")
+    s.add_argument("--name", help="served model name (default: the run folder's name)")
+    s.add_argument("--base-dir", default="saved_models")
+    s.add_argument("--version", type=int)
+    s.add_argument("--overwrite", action="store_true")
+    s.add_argument("--max-batch-size", type=int, default=64)
+    s.set_defaults(fn=cmd_export)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("keras_gan").setLevel(args.log_level.upper())
+    try:
+        return args.fn(args)
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError, NotADirectoryError) as e:
+        # Bad input: one clear line, no traceback.
+        print(f"keras-gan {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as e:
+        from keras_gan.data import DatasetUnavailableError
+
+        if isinstance(e, DatasetUnavailableError):
+            print(f"keras-gan {args.command}: error: {e}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

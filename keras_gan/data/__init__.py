@@ -1,0 +1,30 @@
+"""Datasets as `tf.data` pipelines, fetched through an ordered chain of sources."""
+
+from keras_gan.data.datasets import (
+    DatasetInfo,
+    get_info,
+    list_datasets,
+    load,
+    load_arrays,
+    make_dataset,
+    register_dataset,
+    resize_images,
+    to_float,
+    to_uint8,
+)
+from keras_gan.data.sources import DatasetUnavailableError, cache_dir
+
+__all__ = [
+    "DatasetInfo",
+    "DatasetUnavailableError",
+    "cache_dir",
+    "get_info",
+    "list_datasets",
+    "load",
+    "load_arrays",
+    "make_dataset",
+    "register_dataset",
+    "resize_images",
+    "to_float",
+    "to_uint8",
+]

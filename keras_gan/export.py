@@ -1,0 +1,329 @@
+"""Export generators as SavedModels laid out for TensorFlow Serving.
+
+`export(model, name)` writes::
+
+    saved_models/<name>/
+        <version>/                      the SavedModel (integer versions)
+            saved_model.pb, variables/
+            assets.extra/tf_serving_warmup_requests   PredictionLog records
+            assets.extra/keras_gan.json               what was exported
+        models.config                   a model_config_list entry
+        batching_parameters.txt         for --enable_batching
+        README.md                       docker run, REST and gRPC calls
+
+Only the sampling side goes in (the EMA generator when enabled): no
+discriminator, no optimizer state, no XLA-compiled functions. Every input and
+output is batch-major. Each sample comes from its own seed through stateless
+random ops, so a seed's image does not depend on the requests TF Serving
+batches it with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan.models.base import latent_from_seeds
+
+DEFAULT_BASE_DIR = "saved_models"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def image_outputs(images):
+    """The output dict of every image signature.
+
+    images: float32 [N, H, W, C] in [-1, 1]; images_uint8: uint8 [N, H, W, C];
+    png_bytes: string [N] (TF Serving base64-encodes outputs ending in _bytes).
+    """
+    images = tf.cast(images, tf.float32)
+    if len(images.shape) != 4:
+        return {"samples": images}
+    u8 = tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
+    png = tf.map_fn(tf.io.encode_png, u8, fn_output_signature=tf.TensorSpec([], tf.string))
+    return {"images": images, "images_uint8": u8, "png_bytes": png}
+
+
+def generator_endpoints(model):
+    """Signatures of a seed/latent -> sample generator: ``generate`` and ``from_latent``.
+
+    A conditional model adds its condition input (``model.serving_inputs()``) to
+    both and converts it with ``model.serving_condition``, which also asserts
+    that it is in range (a bad request fails with INVALID_ARGUMENT).
+
+    Returns:
+        {name: (fn, input_signature, example_inputs)}
+    """
+    gen = model.sampling_generator
+    latent_dim = model.latent_dim
+    extra = list(model.serving_inputs())  # [(name, TensorSpec, example)]
+    extra_specs = [tf.TensorSpec(spec.shape, spec.dtype, name=n) for n, spec, _ in extra]
+
+    def sample(z, conds):
+        cond = model.serving_condition(*conds) if extra else None
+        return image_outputs(gen(model.generator_inputs(z, cond), training=False))
+
+    def generate(seed, *conds):
+        return sample(latent_from_seeds(seed, latent_dim), conds)
+
+    def from_latent(z, *conds):
+        return sample(tf.cast(z, tf.float32), conds)
+
+    n = 4
+    examples_extra = {name: np.asarray(ex)[:n] for name, _, ex in extra}
+    return {
+        "generate": (
+            generate,
+            [tf.TensorSpec([None], tf.int64, name="seed")] + extra_specs,
+            {"seed": np.arange(n, dtype=np.int64), **examples_extra},
+        ),
+        "from_latent": (
+            from_latent,
+            [tf.TensorSpec([None, latent_dim], tf.float32, name="z")] + extra_specs,
+            {"z": np.zeros((n, latent_dim), np.float32), **examples_extra},
+        ),
+    }
+
+
+def next_version(model_dir) -> int:
+    model_dir = Path(model_dir)
+    if not model_dir.exists():
+        return 1
+    versions = [int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def _check_writable(path: Path):
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise NotADirectoryError(f"Cannot export under {str(path)!r}: {str(probe)!r} is a file.")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"Cannot export under {str(path)!r}: {str(probe)!r} is not writable. Choose another "
+            "base_dir (keras-gan export --base-dir DIR) or fix its permissions."
+        )
+
+
+def write_warmup(path, model_name, examples):
+    """Write ``assets.extra/tf_serving_warmup_requests``: one PredictionLog per signature."""
+    from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for signature, inputs in examples.items():
+            request = predict_pb2.PredictRequest(
+                model_spec=model_pb2.ModelSpec(name=model_name, signature_name=signature)
+            )
+            for key, value in inputs.items():
+                request.inputs[key].CopyFrom(tf.make_tensor_proto(value))
+            log = prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(request=request)
+            )
+            writer.write(log.SerializeToString())
+    return path
+
+
+def models_config(name, container_base="/models"):
+    return (
+        "model_config_list {\n"
+        "  config {\n"
+        f'    name: "{name}"\n'
+        f'    base_path: "{container_base}/{name}"\n'
+        '    model_platform: "tensorflow"\n'
+        "    model_version_policy { latest { num_versions: 1 } }\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def batching_parameters(max_batch_size=64):
+    # Documented knobs of TF Serving's batching (tensorflow_serving/batching/README.md).
+    return (
+        f"max_batch_size {{ value: {int(max_batch_size)} }}\n"
+        "batch_timeout_micros { value: 2000 }\n"
+        "max_enqueued_batches { value: 100 }\n"
+        "num_batch_threads { value: 4 }\n"
+        "pad_variable_length_inputs: false\n"
+    )
+
+
+def _signature_doc(name, spec):
+    lines = [f"### `{name}`", "", "| input | dtype | shape |", "|---|---|---|"]
+    for s in spec["inputs"]:
+        lines.append(f"| `{s['name']}` | {s['dtype']} | {s['shape']} |")
+    lines += ["", "| output | dtype | shape |", "|---|---|---|"]
+    for s in spec["outputs"]:
+        lines.append(f"| `{s['name']}` | {s['dtype']} | {s['shape']} |")
+    return "\n".join(lines)
+
+
+def write_readme(model_dir, name, signatures, example_request):
+    first = next(iter(signatures))
+    text = f"""# {name}: a keras-gan generator for TensorFlow Serving
+
+Exported by keras-gan. Each numbered folder is one version of the model.
+
+## Serve it on a GPU
+
+```
+docker run --gpus all -p 8500:8500 -p 8501:8501 \\
+  -v "$PWD/{name}:/models/{name}" -e MODEL_NAME={name} \\
+  tensorflow/serving:latest-gpu \\
+  --enable_batching --batching_parameters_file=/models/{name}/batching_parameters.txt
+```
+
+(run it from the folder that holds `{name}/`; drop `--gpus all` and `-gpu` for CPU.)
+To serve several models, mount their parent folder at `/models` and pass
+`--model_config_file=/models/{name}/models.config` (edit it to list them all).
+The version folder carries warm-up requests in `assets.extra/`.
+
+## Call it
+
+REST (row format; outputs ending in `_bytes` come back base64-encoded):
+
+```
+curl -s -X POST http://localhost:8501/v1/models/{name}:predict \\
+  -d '{json.dumps({"signature_name": first, "instances": example_request})}'
+```
+
+Python (REST or gRPC):
+
+```
+from keras_gan.serving import Client
+client = Client("localhost:8501")            # or Client("grpc://localhost:8500")
+out = client.predict("{name}", {{"seed": [1, 2, 3]}}, signature="{first}")
+images = out["images_uint8"]                 # numpy uint8 [3, H, W, C]
+```
+
+## Signatures
+
+{(chr(10) * 2).join(_signature_doc(k, v) for k, v in signatures.items())}
+"""
+    (Path(model_dir) / "README.md").write_text(text)
+
+
+def describe_signatures(loaded):
+    """{signature: {"inputs": [...], "outputs": [...]}} of a loaded SavedModel."""
+    out = {}
+    for key, fn in loaded.signatures.items():
+        _, kwargs = fn.structured_input_signature
+        outputs = fn.structured_outputs
+        out[key] = {
+            "inputs": [
+                {"name": k, "dtype": v.dtype.name, "shape": str(v.shape.as_list())}
+                for k, v in sorted(kwargs.items())
+            ],
+            "outputs": [
+                {"name": k, "dtype": v.dtype.name, "shape": str(v.shape.as_list())}
+                for k, v in sorted(outputs.items())
+            ],
+        }
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] != "serving_default", kv[0])))
+
+
+def export(
+    model,
+    name=None,
+    base_dir=DEFAULT_BASE_DIR,
+    version=None,
+    overwrite=False,
+    max_batch_size=64,
+    warmup=True,
+    metadata=None,
+):
+    """Export ``model``'s sampling side as ``<base_dir>/<name>/<version>/``.
+
+    Args:
+        model: a keras-gan model (any family).
+        name: the served model's name (default: the model's name).
+        base_dir: folder that holds one sub-folder per served model.
+        version: integer version; default: the next free one.
+        overwrite: replace an existing version instead of refusing.
+        max_batch_size: written to the batching parameters file.
+        warmup: write warm-up requests for every signature.
+        metadata: extra JSON-able facts to store in ``assets.extra/keras_gan.json``.
+
+    Returns:
+        Path of the version folder.
+
+    Raises:
+        FileExistsError: the version exists and ``overwrite`` is False.
+        PermissionError: ``base_dir`` is not writable.
+    """
+    name = name or model.name
+    if not _NAME_RE.match(name):
+        raise ValueError(f"Model name {name!r} must be letters, digits, '_', '.' or '-'.")
+    model_dir = Path(base_dir) / name
+    _check_writable(model_dir)
+    if version is None:
+        version = next_version(model_dir)
+    if isinstance(version, bool) or int(version) < 1:
+        raise ValueError(f"version must be a positive integer; got {version!r}.")
+    version = int(version)
+    final = model_dir / str(version)
+    if final.exists() and not overwrite:
+        raise FileExistsError(
+            f"{str(final)!r} already exists. Pass overwrite=True (keras-gan export --overwrite) "
+            f"to replace it, or version={next_version(model_dir)} for a new version."
+        )
+    model_dir.mkdir(parents=True, exist_ok=True)
+
+    endpoints = model.serving_endpoints() if hasattr(model, "serving_endpoints") else None
+    if endpoints is None:
+        endpoints = generator_endpoints(model)
+    archive = keras.export.ExportArchive()
+    for net in model.export_networks():
+        archive.track(net)
+    for ep_name, (fn, signature, _) in endpoints.items():
+        archive.add_endpoint(ep_name, fn, input_signature=signature)
+
+    tmp = model_dir / f".tmp-{version}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        archive.write_out(str(tmp), verbose=False)
+        if warmup:
+            examples = {k: ex for k, (_, _, ex) in endpoints.items()}
+            write_warmup(tmp / "assets.extra" / "tf_serving_warmup_requests", name, examples)
+        meta = {
+            "model_class": type(model).__name__,
+            "model_name": model.name,
+            "signatures": list(endpoints),
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "keras_version": keras.__version__,
+            "tensorflow_version": tf.__version__,
+            **(model.export_metadata() if hasattr(model, "export_metadata") else {}),
+            **(metadata or {}),
+        }
+        (tmp / "assets.extra").mkdir(exist_ok=True)
+        (tmp / "assets.extra" / "keras_gan.json").write_text(json.dumps(meta, indent=2, default=str))
+        if final.exists():
+            old = model_dir / f".old-{version}-{os.getpid()}"
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    (model_dir / "models.config").write_text(models_config(name))
+    (model_dir / "batching_parameters.txt").write_text(batching_parameters(max_batch_size))
+    loaded = tf.saved_model.load(str(final))
+    first_inputs = endpoints[next(iter(endpoints))][2]
+    example_request = [
+        {k: np.asarray(v)[i].tolist() for k, v in first_inputs.items()} for i in range(2)
+    ]
+    write_readme(model_dir, name, describe_signatures(loaded), example_request)
+    return final

@@ -1,0 +1,82 @@
+"""DCGAN (Radford et al. 2016)."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_gan.models.base import BaseGAN
+from keras_gan.networks import dcgan_discriminator, dcgan_generator
+from keras_gan.registry import register
+
+
+@register("dcgan")
+@keras.saving.register_keras_serializable(package="keras_gan")
+class DCGAN(BaseGAN):
+    """Deep convolutional GAN.
+
+    Radford, Metz & Chintala 2016, "Unsupervised Representation Learning with
+    Deep Convolutional Generative Adversarial Networks" (arXiv:1511.06434):
+    transposed-convolution generator with batch norm and ReLU, strided-conv
+    discriminator with LeakyReLU(0.2), weights from N(0, 0.02), and
+    Adam(2e-4, beta_1=0.5) for both networks.
+
+    Args:
+        generator, discriminator: networks to use; built with
+            `keras_gan.networks.dcgan_generator` / `dcgan_discriminator` when None.
+        image_shape: (H, W, C), square, e.g. (28, 28, 1) or (32, 32, 3).
+        latent_dim: size of z (100 in the paper).
+        base_filters: width of the networks (64 in the paper).
+        d_norm: discriminator normalisation: "batch" (paper), "layer" or None.
+        spectral_norm: spectral normalisation in the discriminator.
+        d_dropout: dropout rate in the discriminator.
+        minibatch_std: group size of a minibatch standard-deviation feature
+            in the discriminator (Karras et al. 2018); 0 disables it.
+        **kwargs: `BaseGAN` arguments (``d_steps``, penalties, EMA, ``seed``).
+
+    Example:
+        >>> model = DCGAN(image_shape=(28, 28, 1))
+        >>> model.compile()
+        >>> model.fit(keras_gan.data.load("mnist", batch_size=128), epochs=5)
+    """
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        image_shape=(28, 28, 1),
+        latent_dim=100,
+        base_filters=64,
+        d_norm="batch",
+        spectral_norm=False,
+        d_dropout=0.0,
+        minibatch_std=0,
+        **kwargs,
+    ):
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.latent_dim_arg = int(latent_dim)
+        self.base_filters = int(base_filters)
+        self.d_norm = d_norm
+        self.spectral_norm = bool(spectral_norm)
+        self.d_dropout = float(d_dropout)
+        self.minibatch_std = int(minibatch_std)
+        if generator is None:
+            generator = dcgan_generator(latent_dim, image_shape, base_filters)
+        if discriminator is None:
+            discriminator = dcgan_discriminator(
+                image_shape, base_filters, norm=d_norm, spectral_norm=spectral_norm,
+                dropout=d_dropout, minibatch_std=minibatch_std,
+            )
+        super().__init__(generator, discriminator, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            image_shape=self.image_shape,
+            latent_dim=self.latent_dim_arg,
+            base_filters=self.base_filters,
+            d_norm=self.d_norm,
+            spectral_norm=self.spectral_norm,
+            d_dropout=self.d_dropout,
+            minibatch_std=self.minibatch_std,
+        )
+        return config

@@ -1,0 +1,120 @@
+"""Small helpers shared by the network builders."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+# DCGAN (Radford et al. 2016): "All weights were initialized from a zero-centered
+# Normal distribution with standard deviation 0.02."
+def dcgan_init(seed=None):
+    return keras.initializers.RandomNormal(0.0, 0.02, seed=seed)
+
+
+def bn_gamma_init(seed=None):
+    return keras.initializers.RandomNormal(1.0, 0.02, seed=seed)
+
+
+def maybe_spectral_norm(layer, spectral_norm: bool):
+    """Wrap ``layer`` in `keras.layers.SpectralNormalization` (Miyato et al. 2018) if asked."""
+    return layers.SpectralNormalization(layer) if spectral_norm else layer
+
+
+def normalization(kind, name=None):
+    """A normalisation layer by name: "batch", "layer", "instance" or None."""
+    if kind in (None, "none", False):
+        return None
+    if kind == "batch":
+        return layers.BatchNormalization(
+            momentum=0.9, epsilon=1e-5, gamma_initializer=bn_gamma_init(), name=name
+        )
+    if kind == "layer":
+        return layers.LayerNormalization(epsilon=1e-5, name=name)
+    if kind == "instance":
+        # Per-example, per-channel statistics over the spatial axes.
+        return layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
+    raise ValueError(
+        f"Unknown normalization {kind!r}; expected 'batch', 'layer', 'instance' or None."
+    )
+
+
+def check_shape(shape, rank, what):
+    shape = tuple(int(d) for d in shape)
+    if len(shape) != rank or any(d < 1 for d in shape):
+        raise ValueError(f"{what} must be {rank} positive integers; got {shape}.")
+    return shape
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class MinibatchStdDev(layers.Layer):
+    """Append the mean over features of the across-batch standard deviation.
+
+    Karras et al. 2018 ("Progressive Growing of GANs", section 3): the
+    discriminator sees how varied its batch is, so a generator that collapses
+    to a few outputs is easy to tell from real data. The statistic is computed
+    over groups of ``group_size`` examples (the whole batch when it does not
+    divide it).
+
+    Input [batch, ..., C] -> output [batch, ..., C + 1].
+    """
+
+    def __init__(self, group_size=4, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size = int(group_size)
+        # The output depends on the other examples of the batch.
+        self.batch_dependent = True
+
+    def call(self, x):
+        import tensorflow as tf
+
+        n = tf.shape(x)[0]
+        g = tf.where(tf.equal(n % self.group_size, 0), self.group_size, n)
+        g = tf.minimum(g, n)
+        rest = tf.shape(x)[1:]
+        # [n, ...] -> [g, n / g, ...]: example j * (n / g) + m is member j of group m.
+        grouped = tf.reshape(x, tf.concat([[g, -1], rest], 0))
+        mean = tf.reduce_mean(grouped, axis=0, keepdims=True)
+        std = tf.sqrt(tf.reduce_mean(tf.square(grouped - mean), axis=0) + 1e-8)
+        stat = tf.reduce_mean(tf.reshape(std, (tf.shape(std)[0], -1)), axis=-1)  # [n / g]
+        stat = tf.tile(stat, [g])  # [n]
+        stat = tf.reshape(stat, tf.concat([[n], tf.ones_like(rest)], 0))
+        stat = tf.broadcast_to(stat, tf.concat([[n], rest[:-1], [1]], 0))
+        return tf.concat([x, tf.cast(stat, x.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class Standardize(layers.Layer):
+    """(x - mean) / std with per-feature statistics of the real data.
+
+    A discriminator's input layer for unbounded data (the toy distributions):
+    without it, data far from the origin keeps every ReLU kink outside the
+    data range and the discriminator stays linear there, blind to spread. The
+    statistics are weights, filled by `BaseGAN.adapt` (``fit`` calls it on its
+    first run) and saved with the model.
+    """
+
+    def build(self, input_shape):
+        shape = (int(input_shape[-1]),)
+        self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
+        self.std = self.add_weight(shape=shape, initializer="ones", trainable=False, name="std")
+        self.adapted = self.add_weight(shape=(), initializer="zeros", trainable=False, name="adapted")
+
+    def call(self, x):
+        return (x - ops.cast(self.mean, x.dtype)) / ops.cast(self.std, x.dtype)
+
+    def set_statistics(self, mean, std):
+        import numpy as np
+
+        self.mean.assign(np.asarray(mean, "float32"))
+        self.std.assign(np.maximum(np.asarray(std, "float32"), 1e-6))
+        self.adapted.assign(1.0)
+
+    @property
+    def is_adapted(self):
+        return bool(ops.convert_to_numpy(self.adapted) > 0)

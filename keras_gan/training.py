@@ -1,0 +1,239 @@
+"""Training a preset into a run folder, resumable after a crash.
+
+`train(preset, out_dir)` is what ``keras-gan train`` calls. The run folder holds::
+
+    config.json       the resolved preset (what was run)
+    samples/          epoch_0001.png, ... and samples.gif (SampleGrid)
+    logs/             TensorBoard event files (scalars and sample grids)
+    history.csv       one row per epoch (CSVLogger, appended on resume)
+    backup/           checkpoints with the full training state (ResumableBackup)
+    model.keras       the trained model (written at the end, atomically)
+
+Run it again with the same folder after a crash and it continues from the last
+completed epoch: both networks, both optimizers, the EMA generator, the
+SeedGenerator, the epoch count and the data order are restored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from keras_gan import zoo
+from keras_gan.callbacks import SampleGrid
+from keras_gan.saving import save_model
+
+log = logging.getLogger("keras_gan")
+
+
+def _atomic_write_text(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+class ResumableBackup(keras.callbacks.Callback):
+    """Checkpoint the full training state at epoch ends; restore it at train start.
+
+    Like `keras.callbacks.BackupAndRestore`, but every checkpoint is one
+    folder (``backup/epoch_000N/`` with the weights of every tracked object and
+    a ``meta.json``) written under a temporary name and renamed into place, so
+    a process killed mid-write leaves the previous checkpoint intact. The
+    newest checkpoint that loads is used; the ``keep`` newest are kept.
+
+    The weights file holds what `model.save_weights` saves: both networks,
+    both optimizers (slots and iteration counts), the EMA generator, extra
+    state a family saves (e.g. CycleGAN's image pools) and, through
+    `BaseGAN.save_own_variables`, the SeedGenerator state.
+
+    Args:
+        backup_dir: the folder for checkpoints.
+        keep: how many checkpoints to keep (at least 1).
+        delete_on_end: remove the folder when training completes.
+    """
+
+    def __init__(self, backup_dir, keep=2, delete_on_end=False):
+        super().__init__()
+        self.backup_dir = Path(backup_dir)
+        self.keep = max(1, int(keep))
+        self.delete_on_end = delete_on_end
+        self.restored_epoch = 0
+
+    def checkpoints(self):
+        """Complete checkpoint folders, newest first."""
+        if not self.backup_dir.is_dir():
+            return []
+        found = []
+        for p in self.backup_dir.iterdir():
+            if p.is_dir() and p.name.startswith("epoch_") and (p / "meta.json").exists():
+                try:
+                    found.append((int(p.name.split("_")[1]), p))
+                except ValueError:
+                    continue
+        return [p for _, p in sorted(found, reverse=True)]
+
+    def latest_epoch(self):
+        """Epoch of the newest complete checkpoint (0 when there is none)."""
+        for ckpt in self.checkpoints():
+            try:
+                return int(json.loads((ckpt / "meta.json").read_text())["epoch"])
+            except (OSError, ValueError, KeyError):
+                continue
+        return 0
+
+    def on_train_begin(self, logs=None):
+        for ckpt in self.checkpoints():
+            try:
+                meta = json.loads((ckpt / "meta.json").read_text())
+                self.model.load_weights(ckpt / "state.weights.h5")
+            except Exception as e:  # a damaged checkpoint: fall back to the previous one
+                log.warning("Checkpoint %s does not load (%s); trying an older one.", ckpt, e)
+                continue
+            self.restored_epoch = int(meta["epoch"])
+            self.model._initial_epoch = self.restored_epoch
+            log.info("Resumed from %s (epoch %d).", ckpt, self.restored_epoch)
+            return
+        if self.checkpoints():
+            raise RuntimeError(
+                f"No checkpoint in {self.backup_dir} could be loaded. Move the folder aside to "
+                "start afresh, or restore it from a copy."
+            )
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save(epoch + 1, logs)
+
+    def save(self, epoch, logs=None):
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        final = self.backup_dir / f"epoch_{epoch:06d}"
+        tmp = self.backup_dir / f".tmp-epoch_{epoch:06d}-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        self.model.save_weights(tmp / "state.weights.h5")
+        meta = {"epoch": epoch, "logs": {k: float(v) for k, v in (logs or {}).items()}}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        for old in self.checkpoints()[self.keep :]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def on_train_end(self, logs=None):
+        if self.delete_on_end and self.backup_dir.exists():
+            shutil.rmtree(self.backup_dir)
+
+
+def make_strategy(name):
+    """A `tf.distribute` strategy by name: None/"default", "mirrored", "multiworker", "tpu"."""
+    if name in (None, "", "default", "none"):
+        return None
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise ValueError(f"Unknown strategy {name!r}; expected mirrored, multiworker or tpu.")
+
+
+def _check_out_dir(out_dir: Path):
+    probe = out_dir
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise NotADirectoryError(f"Cannot write the run to {str(out_dir)!r}: {str(probe)!r} is a file.")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"Cannot write the run to {str(out_dir)!r}: {str(probe)!r} is not writable. "
+            "Pass another --out folder."
+        )
+
+
+def train(preset, out_dir=None, strategy=None, resume=True, verbose=1, extra_callbacks=(), **overrides):
+    """Train a preset, writing grids, logs, checkpoints and ``model.keras`` to ``out_dir``.
+
+    Args:
+        preset: a preset name or a resolved preset dict.
+        out_dir: the run folder (default ``runs/<preset name>``).
+        strategy: a `tf.distribute.Strategy`, or its name (see `make_strategy`).
+        resume: continue from the last checkpoint in ``out_dir/backup``.
+        verbose: Keras progress output (1: bar, 2: a line per epoch, 0: none).
+        extra_callbacks: more Keras callbacks.
+        **overrides: preset settings to replace (see `keras_gan.zoo.resolve`).
+
+    Returns:
+        dict with the run folder, the model path, the final logs and the model.
+    """
+    preset = zoo.resolve(preset, **overrides)
+    out_dir = Path(out_dir or Path("runs") / preset["name"])
+    _check_out_dir(out_dir)
+    train_cfg = preset["train"]
+    epochs = int(train_cfg["epochs"])
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1; got {epochs}.")
+    if isinstance(strategy, str) or strategy is None:
+        strategy = make_strategy(strategy)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config_path = out_dir / "config.json"
+    if resume and config_path.exists():
+        previous = json.loads(config_path.read_text())
+        if previous.get("model") != preset.get("model"):
+            raise ValueError(
+                f"{out_dir} holds a run of a different model configuration; resume needs the "
+                "same one. Pass another --out folder, or --no-resume to start afresh there."
+            )
+    _atomic_write_text(config_path, json.dumps(preset, indent=2) + "\n")
+
+    backup = ResumableBackup(out_dir / "backup")
+    if not resume and backup.backup_dir.exists():
+        shutil.rmtree(backup.backup_dir)
+    initial_epoch = backup.latest_epoch() if resume else 0
+    if initial_epoch >= epochs:
+        log.info("The run in %s already completed %d epochs.", out_dir, initial_epoch)
+
+    loaded = zoo.load(preset, strategy=strategy, stream=True, initial_epoch=min(initial_epoch, epochs))
+    model, dataset, steps = loaded.model, loaded.dataset, loaded.steps_per_epoch
+
+    callbacks = [
+        backup,
+        SampleGrid(
+            out_dir / "samples",
+            every=int(train_cfg.get("sample_every", 1)),
+            num_samples=int(train_cfg.get("num_samples", 64)),
+            log_dir=out_dir / "logs",
+        ),
+        keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=initial_epoch > 0),
+        keras.callbacks.TensorBoard(str(out_dir / "logs"), write_graph=False),
+        *model.default_callbacks(preset),
+        *extra_callbacks,
+    ]
+    if initial_epoch >= epochs:
+        # Nothing left to train: restore the last checkpoint and (re)write the model.
+        backup.set_model(model)
+        backup.on_train_begin()
+        model_path = save_model(model, out_dir / "model.keras")
+        return {"out_dir": out_dir, "model_path": model_path, "logs": {}, "model": model}
+    history = model.fit(
+        dataset,
+        epochs=epochs,
+        steps_per_epoch=steps,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        shuffle=False,
+        verbose=verbose,
+    )
+    model_path = save_model(model, out_dir / "model.keras")
+    final_logs = {k: float(v[-1]) for k, v in history.history.items()} if history.history else {}
+    return {"out_dir": out_dir, "model_path": model_path, "logs": final_logs, "model": model}
+

@@ -1,0 +1,195 @@
+"""Presets: recipes stored as data in ``zoo/`` (one JSON file per preset).
+
+A preset names a model family, its constructor arguments, the optimizers and
+loss for `compile`, the dataset, the training budget and the results the
+project measured with it. `load` turns one into a compiled, ready-to-fit model
+and its dataset::
+
+    model, dataset = keras_gan.zoo.load("dcgan_mnist")
+    model.fit(dataset, epochs=5)
+
+Overrides are plain keyword arguments that name a key of the preset's
+``model``, ``compile``, ``data`` or ``train`` section, e.g.
+``load("dcgan_mnist", latent_dim=64, batch_size=32, epochs=1)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+SECTIONS = ("model", "compile", "data", "train")
+# Settings every preset has, so that they can always be overridden.
+DEFAULTS = {
+    "data": {"split": "train", "limit": None},
+    "train": {
+        "epochs": 1,
+        "batch_size": 64,
+        "steps_per_epoch": None,
+        "sample_every": 1,
+        "num_samples": 64,
+    },
+}
+
+
+def preset_dir() -> Path:
+    """Directory of the preset files: ``$KERAS_GAN_ZOO`` or the packaged ``zoo/``."""
+    env = os.environ.get("KERAS_GAN_ZOO")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    return here / "presets"
+
+
+def list_presets():
+    """Names of every preset."""
+    return sorted(p.stem for p in preset_dir().glob("*.json"))
+
+
+def get_preset(name) -> dict:
+    """The preset ``name`` as a dict (a fresh copy).
+
+    Raises:
+        ValueError: unknown name (the message lists the known ones) or a
+            malformed preset file.
+    """
+    path = preset_dir() / f"{name}.json"
+    if not isinstance(name, str) or not path.is_file():
+        raise ValueError(f"Unknown preset {name!r}. Known presets: {', '.join(list_presets())}.")
+    try:
+        preset = json.loads(path.read_text())
+    except ValueError as e:
+        raise ValueError(f"Preset file {path} is not valid JSON: {e}") from e
+    for section in ("model", "data"):
+        if section not in preset:
+            raise ValueError(f"Preset file {path} has no {section!r} section.")
+    preset.setdefault("name", name)
+    for section in SECTIONS:
+        preset.setdefault(section, {})
+        for key, value in DEFAULTS.get(section, {}).items():
+            preset[section].setdefault(key, value)
+    return copy.deepcopy(preset)
+
+
+def resolve(name_or_preset, **overrides) -> dict:
+    """Apply keyword overrides to a preset and return the resolved preset.
+
+    Each override key must name exactly one key of a section (``model``,
+    ``compile``, ``data``, ``train``); ``section.key`` picks a section
+    explicitly and may add a key that the preset does not set.
+    """
+    preset = get_preset(name_or_preset) if isinstance(name_or_preset, str) else copy.deepcopy(name_or_preset)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if "." in key:
+            section, sub = key.split(".", 1)
+            if section not in SECTIONS:
+                raise ValueError(f"Unknown preset section {section!r} in override {key!r}; sections: {', '.join(SECTIONS)}.")
+            preset[section][sub] = value
+            continue
+        hits = [s for s in SECTIONS if key in preset[s]]
+        if not hits:
+            known = sorted({k for s in SECTIONS for k in preset[s]})
+            raise ValueError(
+                f"Override {key!r} matches no setting of preset {preset['name']!r}. Settings: "
+                f"{', '.join(known)}. Use 'section.key' (sections: {', '.join(SECTIONS)}) to add one."
+            )
+        if len(hits) > 1:
+            raise ValueError(f"Override {key!r} is ambiguous ({', '.join(hits)}); write 'section.{key}'.")
+        preset[hits[0]][key] = value
+    return preset
+
+
+def build_model(preset: dict):
+    """Build and compile the model a resolved preset describes."""
+    from keras_gan import registry
+
+    model_cfg = dict(preset["model"])
+    family = model_cfg.pop("family", None)
+    if family is None:
+        raise ValueError(f"Preset {preset.get('name')!r} has no model.family.")
+    cls = registry.get(family)
+    model = cls(**model_cfg)
+    compile_cfg = dict(preset["compile"])
+    for key in ("g_optimizer", "d_optimizer"):
+        if isinstance(compile_cfg.get(key), dict):
+            compile_cfg[key] = keras.optimizers.deserialize(compile_cfg[key])
+    model.compile(**compile_cfg)
+    return model
+
+
+def build_dataset(preset: dict, stream=False, initial_epoch=0):
+    """The training data of a resolved preset: ``(dataset, steps_per_epoch)``.
+
+    By default a dataset that `fit` re-iterates every epoch (steps_per_epoch is
+    None). With ``stream=True``, one resumable stream for epochs
+    ``initial_epoch .. train.epochs - 1`` (see `keras_gan.data.make_dataset`).
+    """
+    from keras_gan import data
+
+    cfg = dict(preset["data"])
+    loader = cfg.pop("loader", "load")
+    name = cfg.pop("name")
+    batch_size = int(preset["train"].get("batch_size") or 64)
+    cfg.pop("batch_size", None)
+    fn = data.load if loader == "load" else getattr(data, loader, None)
+    if fn is None:
+        raise ValueError(f"Preset data.loader {loader!r} is not a function of keras_gan.data.")
+    if not stream:
+        return fn(name, batch_size=batch_size, **cfg), None
+    epochs = int(preset["train"]["epochs"])
+    ds = fn(
+        name,
+        batch_size=batch_size,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        steps_per_epoch=preset["train"].get("steps_per_epoch"),
+        **cfg,
+    )
+    remaining = epochs - int(initial_epoch)
+    steps = int(ds.cardinality()) // remaining if remaining > 0 else None
+    return ds, steps
+
+
+@dataclass
+class Loaded:
+    """What `load` returns: unpacks as ``model, dataset``."""
+
+    model: object
+    dataset: object
+    preset: dict
+    steps_per_epoch: int | None = None
+
+    def __iter__(self):
+        return iter((self.model, self.dataset))
+
+
+def load(name, strategy=None, stream=False, initial_epoch=0, **overrides) -> Loaded:
+    """Build the compiled model and the dataset of preset ``name``.
+
+    Args:
+        name: a preset name (`list_presets()`) or a resolved preset dict.
+        strategy: an optional `tf.distribute.Strategy`; the model is built and
+            compiled in its scope.
+        stream, initial_epoch: see `build_dataset` (used by `keras_gan.training`).
+        **overrides: settings that replace the preset's (see `resolve`).
+
+    Returns:
+        ``Loaded(model, dataset, preset, steps_per_epoch)``; unpack it as
+        ``model, dataset``.
+    """
+    preset = resolve(name, **overrides)
+    # The model first: a bad setting fails before any data is fetched.
+    if strategy is not None:
+        with strategy.scope():
+            model = build_model(preset)
+    else:
+        model = build_model(preset)
+    dataset, steps = build_dataset(preset, stream=stream, initial_epoch=initial_epoch)
+    return Loaded(model, dataset, preset, steps)

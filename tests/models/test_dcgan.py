@@ -1,0 +1,72 @@
+"""DCGAN: the shared checks, the paper's architecture, and real MNIST."""
+
+import numpy as np
+import pytest
+
+import keras
+from keras_gan import data, images
+from keras_gan.models import DCGAN
+
+from ..conftest import classify
+from .gan_test_case import GANTestCase
+
+
+class TestDCGAN(GANTestCase):
+    def make_model(self):
+        return DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, seed=0)
+
+    def make_data(self, n=32):
+        return np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 1)).astype("float32")
+
+
+def test_architecture_follows_the_paper():
+    model = DCGAN(image_shape=(28, 28, 1), latent_dim=100, base_filters=64)
+    g, d = model.generator, model.discriminator
+    kinds = [type(layer).__name__ for layer in g.layers]
+    assert kinds.count("Conv2DTranspose") == 2 and kinds.count("BatchNormalization") == 2
+    assert kinds.count("ReLU") == 2 and g.layers[-1].activation.__name__ == "tanh"
+    lrelus = [layer for layer in d.layers if isinstance(layer, keras.layers.LeakyReLU)]
+    assert lrelus and all(abs(layer.negative_slope - 0.2) < 1e-9 for layer in lrelus)
+    convs = [layer for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert all(layer.strides == (2, 2) for layer in convs)
+    # no batch norm on the discriminator's first layer
+    assert type(d.layers[d.layers.index(convs[0]) + 1]).__name__ == "LeakyReLU"
+    # N(0, 0.02) initialisation
+    w = np.concatenate([layer.kernel.numpy().ravel() for layer in convs])
+    assert abs(w.std() - 0.02) < 0.002 and abs(w.mean()) < 0.002
+    # Adam(2e-4, beta_1=0.5) by default
+    model.compile()
+    cfg = model.g_optimizer.get_config()
+    assert cfg["learning_rate"] == pytest.approx(2e-4) and cfg["beta_1"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+def test_image_shapes(shape):
+    model = DCGAN(image_shape=shape, latent_dim=8, base_filters=4)
+    assert model.data_shape == shape
+    assert model.discriminator.output_shape == (None, 1)
+
+
+def test_bad_image_shape():
+    with pytest.raises(ValueError, match="halves at least once"):
+        DCGAN(image_shape=(7, 7, 1))
+    with pytest.raises(ValueError, match="square"):
+        DCGAN(image_shape=(28, 32, 1))
+
+
+def test_fits_real_mnist_batches_and_writes_a_grid(tmp_path, mnist_classifier):
+    """A short run on real MNIST: losses stay finite, the grid is written, and the
+    generator's digits already look more like MNIST to a classifier than at the start.
+    """
+    model = DCGAN(image_shape=(28, 28, 1), latent_dim=32, base_filters=16, seed=0)
+    model.compile()
+    seeds = np.arange(256)
+    before = classify(mnist_classifier, model.generate(seeds=seeds)).max(axis=1).mean()
+    ds = data.load("mnist", batch_size=64, limit=64 * 150, seed=0)
+    history = model.fit(ds, epochs=2, verbose=0)
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    samples = model.generate(seeds=seeds)
+    after = classify(mnist_classifier, samples).max(axis=1).mean()
+    assert after > before + 0.1, (before, after)
+    path = images.save_png(images.make_grid(images.to_uint8(samples[:64])), tmp_path / "grid.png")
+    assert path.stat().st_size > 1000

@@ -1,0 +1,65 @@
+"""Presets and the registry."""
+
+import json
+
+import pytest
+
+from keras_gan import registry, zoo
+from keras_gan.models import DCGAN, GAN
+
+REQUIRED = {"gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "gan_gaussian_1d"}
+
+
+def test_required_presets_exist():
+    assert REQUIRED <= set(zoo.list_presets())
+
+
+@pytest.mark.parametrize("name", sorted(zoo.list_presets()))
+def test_every_preset_builds_a_compiled_model(name):
+    preset = zoo.get_preset(name)
+    model = zoo.build_model(zoo.resolve(name))
+    assert model.g_optimizer is not None and model.loss_name == preset["compile"].get("loss", model.default_loss)
+    assert type(model) is registry.get(preset["model"]["family"])
+    for result in preset.get("results", []):
+        # every figure names how, where and when it was measured
+        assert {"metric", "value", "command", "hardware", "date"} <= set(result), result
+
+
+def test_load_returns_model_and_dataset():
+    model, ds = zoo.load("dcgan_mnist", limit=256, batch_size=32)
+    assert isinstance(model, DCGAN)
+    assert tuple(ds.element_spec.shape) == (None, 28, 28, 1)
+    loaded = zoo.load("gan_gaussian_1d", limit=100)
+    assert isinstance(loaded.model, GAN) and loaded.preset["data"]["limit"] == 100
+
+
+def test_overrides_reach_the_model():
+    model, _ = zoo.load("dcgan_mnist", latent_dim=16, base_filters=8, limit=64)
+    assert model.latent_dim == 16
+    preset = zoo.resolve("dcgan_mnist", **{"model.d_steps": 2})
+    assert preset["model"]["d_steps"] == 2
+
+
+def test_unknown_preset_lists_known():
+    with pytest.raises(ValueError, match="Unknown preset 'dcgan_cifar99'. Known presets: .*dcgan_mnist"):
+        zoo.load("dcgan_cifar99")
+
+
+def test_unknown_override():
+    with pytest.raises(ValueError, match="matches no setting"):
+        zoo.resolve("dcgan_mnist", learning_rate_typo=1)
+
+
+def test_unknown_model_family():
+    with pytest.raises(ValueError, match="Unknown model 'gan9'. Known models: .*dcgan"):
+        registry.get("gan9")
+
+
+def test_malformed_preset_file(tmp_path, monkeypatch):
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "nomodel.json").write_text(json.dumps({"data": {"name": "mnist"}}))
+    monkeypatch.setenv("KERAS_GAN_ZOO", str(tmp_path))
+    with pytest.raises(ValueError, match="not valid JSON"):
+        zoo.get_preset("broken")
+    with pytest.raises(ValueError, match="no 'model' section"):
+        zoo.get_preset("nomodel")
