@@ -84,3 +84,62 @@ class SampleGrid(keras.callbacks.Callback):
                 images_lib.save_gif(arrays, self.out_dir / "samples.gif")
             else:
                 log.warning("Sample grids in %s differ in size; no GIF written.", self.out_dir)
+
+
+class EvaluateMetrics(keras.callbacks.Callback):
+    """Compute sample-quality metrics every ``every`` epochs and log them like Keras metrics.
+
+    The values are written into the epoch's ``logs``, so callbacks placed
+    after this one see them: ``ModelCheckpoint(monitor="fid", mode="min")``,
+    ``EarlyStopping(monitor="fid")``, ``CSVLogger``, ``TensorBoard``.
+
+    Args:
+        dataset: the real data to compare with ("mnist", "fashion_mnist", ...).
+        metrics: names from `keras_gan.metrics.IMAGE_METRICS`.
+        every: compute every this many epochs (and at the last epoch).
+        num_samples: generated samples per evaluation (and reference size).
+        extractor: a `keras_gan.metrics.FeatureExtractor` (default: the
+            dataset's classifier).
+        log_dir: also write the values to TensorBoard here.
+
+    Example:
+        >>> model.fit(ds, epochs=20, callbacks=[
+        ...     EvaluateMetrics("mnist", ["fid"], every=5),
+        ...     keras.callbacks.ModelCheckpoint("best.keras", monitor="fid", mode="min",
+        ...                                     save_best_only=True)])
+    """
+
+    def __init__(self, dataset, metrics=("fid",), every=1, num_samples=2000, extractor=None, log_dir=None):
+        super().__init__()
+        from keras_gan.metrics.evaluation import check_metric_names
+
+        self.dataset = dataset
+        self.metrics = check_metric_names(metrics)
+        self.every = int(every)
+        self.num_samples = int(num_samples)
+        self.extractor = extractor
+        self.log_dir = log_dir
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        epochs = self.params.get("epochs") if self.params else None
+        if (epoch + 1) % self.every and epoch + 1 != epochs:
+            return
+        from keras_gan.metrics import FeatureExtractor, evaluate
+
+        if self.extractor is None:
+            self.extractor = FeatureExtractor.for_dataset(self.dataset)
+        values = evaluate(self.model, self.dataset, self.metrics, self.num_samples, extractor=self.extractor)
+        scalars = {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
+        if logs is not None:
+            logs.update(scalars)
+        self.history[epoch + 1] = values
+        log.info("epoch %d: %s", epoch + 1, ", ".join(f"{k}={v:.4g}" for k, v in scalars.items()))
+        if self.log_dir is not None:
+            import tensorflow as tf
+
+            writer = tf.summary.create_file_writer(str(Path(self.log_dir) / "metrics"))
+            with writer.as_default():
+                for k, v in scalars.items():
+                    tf.summary.scalar(k, v, step=epoch + 1)
+            writer.flush()

@@ -115,6 +115,47 @@ def cmd_export(args):
     return 0
 
 
+def _dataset_for(model_path, given):
+    if given:
+        return given
+    path = Path(model_path)
+    for cfg in (path.parent / "config.json", path / "assets.extra" / "keras_gan.json"):
+        if cfg.exists():
+            meta = json.loads(cfg.read_text())
+            name = meta.get("data", {}).get("name") if "data" in meta else meta.get("dataset")
+            if name:
+                return name
+    raise ValueError(
+        f"Which real dataset should {model_path} be compared with? Pass --dataset "
+        "(mnist, fashion_mnist, digits, digits28)."
+    )
+
+
+def cmd_evaluate(args):
+    from keras_gan import metrics as m
+
+    from keras_gan.metrics.evaluation import check_metric_names
+
+    names = check_metric_names(args.metrics)
+    dataset = _dataset_for(args.model, args.dataset)
+    print(f"Evaluating {args.model} against {dataset} ({args.num_samples} samples)...", flush=True)
+    results = {"model": m.evaluate(args.model, dataset, names, args.num_samples, seed=args.seed)}
+    if not args.no_floor:
+        results["floor (real test vs train)"] = m.evaluate_floor(dataset, names, args.num_samples, seed=args.seed)
+    rows = [k for k, v in results["model"].items() if not isinstance(v, list)]
+    cols = list(results)
+    print()
+    print("| metric | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for k in rows:
+        print(f"| {k} | " + " | ".join(f"{results[c].get(k, float('nan')):.4g}" for c in cols) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"model": str(args.model), "dataset": dataset, "num_samples": args.num_samples, **results}, indent=2))
+        print(f"\nWrote {args.json}")
+    return 0
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="keras-gan", description="A model zoo of GANs for Keras 3.")
     p.add_argument("--log-level", default="INFO", help="keras_gan log level (default INFO)")
@@ -148,6 +189,16 @@ def build_parser():
     s.add_argument("--text", help="a caption (text-to-image models)")
     s.add_argument("--nrow", type=int, default=None, help="images per row")
     s.set_defaults(fn=cmd_sample)
+
+    s = sub.add_parser("evaluate", help="score a .keras model or an exported SavedModel")
+    s.add_argument("model", help="a .keras file or a SavedModel version folder")
+    s.add_argument("--metrics", default="fid,kid,pr,class_coverage")
+    s.add_argument("--num-samples", type=int, default=10000, dest="num_samples")
+    s.add_argument("--dataset", help="real data to compare with (default: from the run's config.json)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--json", help="also write the results here")
+    s.add_argument("--no-floor", action="store_true", help="skip the real-data floor")
+    s.set_defaults(fn=cmd_evaluate)
 
     s = sub.add_parser("export", help="export a .keras model as a SavedModel for TF Serving")
     s.add_argument("model")

@@ -47,7 +47,12 @@ def latent_from_seeds(seeds, latent_dim):
     Returns:
         float32 tensor [batch, latent_dim].
     """
-    seeds = tf.reshape(tf.cast(seeds, tf.int64), [-1])
+    return _latent_from_seeds(tf.reshape(tf.cast(seeds, tf.int64), [-1]), int(latent_dim))
+
+
+@tf.function(reduce_retracing=True)
+def _latent_from_seeds(seeds, latent_dim):
+    # A graph loop: eager map_fn would run one Python call per seed.
     salt = tf.constant(LATENT_SEED_SALT, tf.int64)
 
     def one(s):
@@ -304,6 +309,8 @@ class BaseGAN(keras.Model):
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
         if self.loss_pair.decision_threshold is not None:
             names.append("d_acc")
+        if self.loss_pair.name == "wasserstein":
+            names.append("w_distance")
         if self.gradient_penalty_weight:
             names.append("gp")
         if self.r1_weight:
@@ -472,41 +479,69 @@ class BaseGAN(keras.Model):
         batch = tf.shape(real)[0]
         both = tf.concat([real, fake], axis=0)
         both_cond = None if cond is None else tf.concat([cond, fake_cond], axis=0)
-        logits = self.discriminate(both, both_cond, training=True)
-        return logits[:batch], logits[batch:]
+        out = self.discriminate(both, both_cond, training=True)
+        return (
+            tf.nest.map_structure(lambda t: t[:batch], out),
+            tf.nest.map_structure(lambda t: t[batch:], out),
+        )
+
+    def adversarial_logits(self, outputs):
+        """The real/fake logits among the discriminator's outputs (AC-GAN has two heads)."""
+        return outputs
+
+    def extra_discriminator_terms(self, real_out, fake_out, cond, fake_cond):
+        """(per-example loss to add to d_loss or None, dict of logged terms)."""
+        return None, {}
+
+    def extra_generator_terms(self, fake_out, fake_cond):
+        """(per-example loss to add to g_loss or None, dict of logged terms)."""
+        return None, {}
 
     def discriminator_losses(self, real, fake, cond, fake_cond):
         """Per-example discriminator terms; "d_loss" is what gets minimised."""
         batch = tf.shape(real)[0]
-        real_logits, fake_logits = self.discriminate_pair(real, fake, cond, fake_cond)
+        real_out, fake_out = self.discriminate_pair(real, fake, cond, fake_cond)
+        real_logits, fake_logits = self.adversarial_logits(real_out), self.adversarial_logits(fake_out)
         d_loss = self.loss_pair.discriminator(real_logits, fake_logits, self.label_smoothing)
         out = {
             "d_real": losses_lib.per_example(real_logits),
             "d_fake": losses_lib.per_example(fake_logits),
         }
+        if self.loss_pair.name == "wasserstein":
+            # The critic's estimate of the Wasserstein-1 distance (Arjovsky et al. 2017).
+            out["w_distance"] = out["d_real"] - out["d_fake"]
         threshold = self.loss_pair.decision_threshold
         if threshold is not None:
             correct_real = tf.cast(out["d_real"] > threshold, tf.float32)
             correct_fake = tf.cast(out["d_fake"] < threshold, tf.float32)
             out["d_acc"] = 0.5 * (correct_real + correct_fake)
+        def critic(x):
+            return self.adversarial_logits(self.discriminate(x, cond, training=True))
+
         if self.gradient_penalty_weight:
             alpha = self._random("uniform", batch)
-            gp = penalties.gradient_penalty(
-                lambda x: self.discriminate(x, cond, training=True), real, fake, alpha
-            )
+            gp = penalties.gradient_penalty(critic, real, fake, alpha)
             out["gp"] = gp
             d_loss = d_loss + self.gradient_penalty_weight * gp
         if self.r1_weight:
-            r1 = penalties.r1_penalty(lambda x: self.discriminate(x, cond, training=True), real)
+            r1 = penalties.r1_penalty(critic, real)
             out["r1"] = r1
             d_loss = d_loss + 0.5 * self.r1_weight * r1
+        extra, logs = self.extra_discriminator_terms(real_out, fake_out, cond, fake_cond)
+        if extra is not None:
+            d_loss = d_loss + extra
+        out.update(logs)
         out["d_loss"] = d_loss
         return out
 
     def generator_losses(self, fake, fake_cond, real, cond):
         """Per-example generator terms; "g_loss" is what gets minimised."""
-        fake_logits = self.discriminate(fake, fake_cond, training=True)
-        return {"g_loss": self.loss_pair.generator(fake_logits)}
+        fake_out = self.discriminate(fake, fake_cond, training=True)
+        g_loss = self.loss_pair.generator(self.adversarial_logits(fake_out))
+        extra, logs = self.extra_generator_terms(fake_out, fake_cond)
+        if extra is not None:
+            g_loss = g_loss + extra
+        return {**logs, "g_loss": g_loss}
 
     def _discriminator_step(self, real, cond):
         batch = tf.shape(real)[0]

@@ -109,6 +109,7 @@ def dcgan_discriminator(
     num_outputs=1,
     condition_dim=0,
     minibatch_std=0,
+    return_features=False,
     name="discriminator",
 ):
     """images [batch, H, W, C] -> logits [batch, num_outputs] (no sigmoid).
@@ -125,6 +126,8 @@ def dcgan_discriminator(
             and concatenated with the image channels.
         minibatch_std: group size of a minibatch standard-deviation feature
             map (Karras et al. 2018) added before the last stage; 0 disables it.
+        return_features: output the flattened features instead of logits (a
+            body for conditional heads).
     """
     h_img, w_img, channels = check_shape(image_shape, 3, "image_shape")
     n = num_upsamplings(h_img)
@@ -158,6 +161,8 @@ def dcgan_discriminator(
             h = layers.Dropout(dropout, name=f"down_{i}_dropout")(h)
         filters *= 2
     h = layers.Flatten(name="flatten")(h)
+    if return_features:
+        return keras.Model(inputs if len(inputs) > 1 else x, h, name=name)
     logits = maybe_spectral_norm(
         layers.Dense(num_outputs, kernel_initializer=init, name="logits"), spectral_norm
     )(h)

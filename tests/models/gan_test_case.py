@@ -72,8 +72,9 @@ class GANTestCase:
         # Both continue on the same batch: identical weights afterwards, because the
         # optimizer state and the SeedGenerator state were restored too.
         batch = next(iter(ds))
-        model.train_on_batch(batch)
-        reloaded.train_on_batch(batch)
+        args = batch if isinstance(batch, tuple) else (batch,)
+        model.train_on_batch(*args)
+        reloaded.train_on_batch(*args)
         for a, b in zip(model.generator.weights, reloaded.generator.weights):
             np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=a.path)
 

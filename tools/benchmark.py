@@ -1,0 +1,199 @@
+"""Training speed of zoo presets: steps/s, images/s, peak memory, data-wait share.
+
+Each configuration runs in its own process (so peak memory is its own):
+
+    python tools/benchmark.py                       # dcgan_mnist, XLA on and off, + keras.io loop
+    python tools/benchmark.py --presets dcgan_mnist gan_mnist --steps 50 --repeats 5
+    python tools/benchmark.py --json bench.json --markdown
+
+Method: build the preset's model and data with `keras_gan.zoo.load`, run
+``--warmup`` steps (tracing, XLA compilation), then time ``--repeats`` fits of
+``--steps`` steps each and report the median. "data wait" is the share of
+step time that goes away when the pipeline is replaced by one cached batch:
+1 - t(cached batch) / t(real pipeline). Peak memory is the process's maximum
+resident set size (ru_maxrss). "keras.io loop" runs the train_step of the
+keras.io DCGAN example (real and fake in one discriminator call, noisy labels,
+binary cross-entropy) on the same networks and batch, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _keras_io_model(model):
+    """The keras.io "DCGAN overriding train_step" loop around our networks."""
+    import keras
+    import tensorflow as tf
+
+    class KerasIOGAN(keras.Model):
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator = discriminator
+            self.generator = generator
+            self.latent_dim = latent_dim
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def compile(self, d_optimizer, g_optimizer, loss_fn, **kwargs):
+            super().compile(**kwargs)
+            self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
+
+        def train_step(self, real_images):
+            batch_size = tf.shape(real_images)[0]
+            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            generated = self.generator(z)
+            combined = tf.concat([generated, real_images], axis=0)
+            labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)
+            labels += 0.05 * tf.random.uniform(tf.shape(labels))
+            with tf.GradientTape() as tape:
+                d_loss = self.loss_fn(labels, self.discriminator(combined))
+            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            with tf.GradientTape() as tape:
+                g_loss = self.loss_fn(tf.zeros((batch_size, 1)), self.discriminator(self.generator(z)))
+            grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            return {"d_loss": d_loss, "g_loss": g_loss}
+
+    return KerasIOGAN(model.discriminator, model.generator, model.latent_dim)
+
+
+def measure_one(preset, jit, steps, repeats, warmup, batch_size, keras_io=False, mixed=None):
+    import keras
+
+    from keras_gan import zoo
+
+    if mixed:
+        keras.config.set_dtype_policy(mixed)
+    overrides = {"batch_size": batch_size} if batch_size else {}
+    loaded = zoo.load(preset, **overrides)
+    model, dataset = loaded.model, loaded.dataset
+    bs = int(loaded.preset["train"]["batch_size"])
+    if keras_io:
+        model = _keras_io_model(model)
+        model.compile(
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.losses.BinaryCrossentropy(from_logits=True),
+            jit_compile=jit,
+        )
+    else:
+        model.compile(
+            g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
+            loss=model.loss_name, jit_compile=jit,
+        )
+    real = dataset.unbatch().batch(bs, drop_remainder=True).repeat()
+    cached = real.take(1).cache().repeat()
+
+    def timed(ds):
+        t = time.perf_counter()
+        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
+        return time.perf_counter() - t
+
+    model.fit(real, steps_per_epoch=warmup, epochs=1, verbose=0)
+    runs = [timed(real) for _ in range(repeats)]
+    cached_runs = [timed(cached) for _ in range(repeats)]
+    t_real, t_cached = statistics.median(runs), statistics.median(cached_runs)
+    return {
+        "preset": preset,
+        "loop": "keras.io" if keras_io else "keras-gan",
+        "xla": bool(jit),
+        "policy": mixed or "float32",
+        "batch_size": bs,
+        "steps_per_s": round(steps / t_real, 2),
+        "images_per_s": round(steps * bs / t_real, 1),
+        "steps_per_s_runs": [round(steps / r, 2) for r in runs],
+        "data_wait_share": round(max(0.0, 1.0 - t_cached / t_real), 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def machine():
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} x {cpu}" + (f", {len(gpus)} GPU" if gpus else ", no GPU")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--presets", nargs="+", default=["dcgan_mnist"])
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--xla", choices=["both", "on", "off"], default="both")
+    p.add_argument("--no-keras-io", action="store_true", help="skip the keras.io loop comparison")
+    p.add_argument("--mixed", default=None, help="dtype policy, e.g. mixed_float16 or mixed_bfloat16")
+    p.add_argument("--json", help="write the results here")
+    p.add_argument("--markdown", action="store_true", help="print a markdown table")
+    p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration as JSON
+    args = p.parse_args(argv)
+
+    if args.one:
+        cfg = json.loads(args.one)
+        print("RESULT " + json.dumps(measure_one(**cfg)), flush=True)
+        return 0
+
+    jits = {"both": [False, True], "on": [True], "off": [False]}[args.xla]
+    configs = []
+    for preset in args.presets:
+        for jit in jits:
+            configs.append(dict(preset=preset, jit=jit, keras_io=False))
+        if not args.no_keras_io and preset.startswith("dcgan"):
+            for jit in jits:
+                configs.append(dict(preset=preset, jit=jit, keras_io=True))
+    results = []
+    for cfg in configs:
+        cfg.update(steps=args.steps, repeats=args.repeats, warmup=args.warmup,
+                   batch_size=args.batch_size, mixed=args.mixed)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", json.dumps(cfg)], capture_output=True, text=True
+        )
+        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        if line is None:
+            print(f"FAILED {cfg}: {out.stderr[-2000:]}", file=sys.stderr)
+            continue
+        res = json.loads(line[len("RESULT "):])
+        results.append(res)
+        print(json.dumps(res), flush=True)
+    meta = {
+        "command": "python tools/benchmark.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    if args.markdown:
+        print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
+        print("| preset | loop | XLA | policy | batch | steps/s | images/s | data wait | peak RSS MB |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in results:
+            print(
+                f"| {r['preset']} | {r['loop']} | {'on' if r['xla'] else 'off'} | {r['policy']} | "
+                f"{r['batch_size']} | {r['steps_per_s']} | {r['images_per_s']} | "
+                f"{100 * r['data_wait_share']:.1f}% | {r['peak_rss_mb']} |"
+            )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({**meta, "results": results}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
