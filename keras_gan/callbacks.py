@@ -109,7 +109,9 @@ class EvaluateMetrics(keras.callbacks.Callback):
         ...                                     save_best_only=True)])
     """
 
-    def __init__(self, dataset, metrics=("fid",), every=1, num_samples=2000, extractor=None, log_dir=None):
+    def __init__(
+        self, dataset, metrics=("fid",), every=1, num_samples=2000, extractor=None, log_dir=None
+    ):
         super().__init__()
         from keras_gan.metrics.evaluation import check_metric_names
 
@@ -129,7 +131,9 @@ class EvaluateMetrics(keras.callbacks.Callback):
 
         if self.extractor is None:
             self.extractor = FeatureExtractor.for_dataset(self.dataset)
-        values = evaluate(self.model, self.dataset, self.metrics, self.num_samples, extractor=self.extractor)
+        values = evaluate(
+            self.model, self.dataset, self.metrics, self.num_samples, extractor=self.extractor
+        )
         scalars = {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
         if logs is not None:
             logs.update(scalars)

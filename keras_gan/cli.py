@@ -44,8 +44,13 @@ def cmd_list(args):
         result = ", ".join(
             f"{r['metric']}={r['value']}" for r in p.get("results", []) if "metric" in r
         )[:60]
-        rows.append((name, p["model"].get("family", "?"), p["data"].get("name", "?"), result or "-"))
-    widths = [max(len(r[i]) for r in rows + [("preset", "family", "dataset", "results")]) for i in range(4)]
+        rows.append(
+            (name, p["model"].get("family", "?"), p["data"].get("name", "?"), result or "-")
+        )
+    widths = [
+        max(len(r[i]) for r in rows + [("preset", "family", "dataset", "results")])
+        for i in range(4)
+    ]
     print("  ".join(h.ljust(w) for h, w in zip(("preset", "family", "dataset", "results"), widths)))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
@@ -73,7 +78,9 @@ def cmd_train(args):
     if args.export:
         from keras_gan import export
 
-        path = export.export(result["model"], name=preset["name"], base_dir=args.export_dir, overwrite=False)
+        path = export.export(
+            result["model"], name=preset["name"], base_dir=args.export_dir, overwrite=False
+        )
         print(f"SavedModel: {path}")
     return 0
 
@@ -107,7 +114,11 @@ def cmd_export(args):
     model = saving.load_model(args.model, compile=False)
     name = args.name or Path(args.model).resolve().parent.name
     path = export.export(
-        model, name=name, base_dir=args.base_dir, version=args.version, overwrite=args.overwrite,
+        model,
+        name=name,
+        base_dir=args.base_dir,
+        version=args.version,
+        overwrite=args.overwrite,
         max_batch_size=args.max_batch_size,
     )
     print(f"SavedModel: {path}")
@@ -133,7 +144,6 @@ def _dataset_for(model_path, given):
 
 def cmd_evaluate(args):
     from keras_gan import metrics as m
-
     from keras_gan.metrics.evaluation import check_metric_names
 
     names = check_metric_names(args.metrics)
@@ -141,17 +151,30 @@ def cmd_evaluate(args):
     print(f"Evaluating {args.model} against {dataset} ({args.num_samples} samples)...", flush=True)
     results = {"model": m.evaluate(args.model, dataset, names, args.num_samples, seed=args.seed)}
     if not args.no_floor:
-        results["floor (real test vs train)"] = m.evaluate_floor(dataset, names, args.num_samples, seed=args.seed)
+        results["floor (real test vs train)"] = m.evaluate_floor(
+            dataset, names, args.num_samples, seed=args.seed
+        )
     rows = [k for k, v in results["model"].items() if not isinstance(v, list)]
     cols = list(results)
     print()
     print("| metric | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))
     for k in rows:
-        print(f"| {k} | " + " | ".join(f"{results[c].get(k, float('nan')):.4g}" for c in cols) + " |")
+        print(
+            f"| {k} | " + " | ".join(f"{results[c].get(k, float('nan')):.4g}" for c in cols) + " |"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {"model": str(args.model), "dataset": dataset, "num_samples": args.num_samples, **results}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "model": str(args.model),
+                    "dataset": dataset,
+                    "num_samples": args.num_samples,
+                    **results,
+                },
+                indent=2,
+            )
+        )
         print(f"\nWrote {args.json}")
     return 0
 
@@ -170,12 +193,23 @@ def build_parser():
     s.add_argument("--epochs", type=int)
     s.add_argument("--batch-size", type=int, dest="batch_size")
     s.add_argument("--steps-per-epoch", type=int, dest="steps_per_epoch")
-    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a preset setting (JSON values)")
-    s.add_argument("--strategy", choices=["default", "mirrored", "multiworker", "tpu"], default=None)
-    s.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds checkpoints")
+    s.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a preset setting (JSON values)",
+    )
+    s.add_argument(
+        "--strategy", choices=["default", "mirrored", "multiworker", "tpu"], default=None
+    )
+    s.add_argument(
+        "--no-resume", action="store_true", help="start afresh even if --out holds checkpoints"
+    )
     s.add_argument("--export", action="store_true", help="export a SavedModel when done")
     s.add_argument("--export-dir", default="saved_models")
-    s.add_argument("--dry-run", action="store_true", help="print the resolved configuration and stop")
+    s.add_argument(
+        "--dry-run", action="store_true", help="print the resolved configuration and stop"
+    )
     s.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     s.set_defaults(fn=cmd_train)
 
@@ -194,7 +228,9 @@ def build_parser():
     s.add_argument("model", help="a .keras file or a SavedModel version folder")
     s.add_argument("--metrics", default="fid,kid,pr,class_coverage")
     s.add_argument("--num-samples", type=int, default=10000, dest="num_samples")
-    s.add_argument("--dataset", help="real data to compare with (default: from the run's config.json)")
+    s.add_argument(
+        "--dataset", help="real data to compare with (default: from the run's config.json)"
+    )
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", help="also write the results here")
     s.add_argument("--no-floor", action="store_true", help="skip the real-data floor")
@@ -218,7 +254,14 @@ def main(argv=None):
     logging.getLogger("keras_gan").setLevel(args.log_level.upper())
     try:
         return args.fn(args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError, NotADirectoryError) as e:
+    except (
+        ValueError,
+        TypeError,
+        FileNotFoundError,
+        FileExistsError,
+        PermissionError,
+        NotADirectoryError,
+    ) as e:
         # Bad input: one clear line, no traceback.
         print(f"keras-gan {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -306,7 +306,9 @@ def export(
             **(metadata or {}),
         }
         (tmp / "assets.extra").mkdir(exist_ok=True)
-        (tmp / "assets.extra" / "keras_gan.json").write_text(json.dumps(meta, indent=2, default=str))
+        (tmp / "assets.extra" / "keras_gan.json").write_text(
+            json.dumps(meta, indent=2, default=str)
+        )
         if final.exists():
             old = model_dir / f".old-{version}-{os.getpid()}"
             os.replace(final, old)

@@ -28,7 +28,9 @@ def make_grid(images, nrow=None, padding=2, pad_value=0):
     ncol = int(nrow) if nrow else int(math.ceil(math.sqrt(n)))
     nrows = int(math.ceil(n / ncol))
     grid = np.full(
-        (nrows * (h + padding) + padding, ncol * (w + padding) + padding, c), pad_value, images.dtype
+        (nrows * (h + padding) + padding, ncol * (w + padding) + padding, c),
+        pad_value,
+        images.dtype,
     )
     for i in range(n):
         r, col = divmod(i, ncol)
@@ -62,13 +64,20 @@ def png_bytes(array) -> bytes:
 
 def save_gif(frames, path, duration_ms=400):
     """Write uint8 frames (all the same size) as a looping animated GIF."""
-    frames = [_to_pil(f).convert("RGB") if np.asarray(f).ndim == 3 and np.asarray(f).shape[-1] == 3 else _to_pil(f) for f in frames]
+    frames = [
+        _to_pil(f).convert("RGB")
+        if np.asarray(f).ndim == 3 and np.asarray(f).shape[-1] == 3
+        else _to_pil(f)
+        for f in frames
+    ]
     if not frames:
         raise ValueError("save_gif needs at least one frame.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+    frames[0].save(
+        tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0
+    )
     tmp.replace(path)
     return path
 
@@ -88,7 +97,10 @@ def scatter_image(points, size=256, extent=None, reference=None):
         ij = np.clip(((p - lo) / (hi - lo) * (size - 1)).round().astype(int), 0, size - 1)
         for dx in range(-r, r + 1):
             for dy in range(-r, r + 1):
-                canvas[np.clip(size - 1 - ij[:, 1] + dy, 0, size - 1), np.clip(ij[:, 0] + dx, 0, size - 1)] = color
+                canvas[
+                    np.clip(size - 1 - ij[:, 1] + dy, 0, size - 1),
+                    np.clip(ij[:, 0] + dx, 0, size - 1),
+                ] = color
 
     plot(points, (30, 60, 200), 0)
     if reference is not None:

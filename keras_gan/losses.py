@@ -26,8 +26,8 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from keras import ops
 
@@ -156,9 +156,7 @@ class LossPair:
 
 
 _LOSSES = {
-    "minimax": LossPair(
-        "minimax", minimax_generator_loss, minimax_discriminator_loss, True
-    ),
+    "minimax": LossPair("minimax", minimax_generator_loss, minimax_discriminator_loss, True),
     "non_saturating": LossPair(
         "non_saturating",
         non_saturating_generator_loss,
@@ -193,7 +191,5 @@ def get(name):
     if isinstance(name, LossPair):
         return name
     if not isinstance(name, str) or name not in _LOSSES:
-        raise ValueError(
-            f"Unknown loss {name!r}. Known losses: {', '.join(list_losses())}."
-        )
+        raise ValueError(f"Unknown loss {name!r}. Known losses: {', '.join(list_losses())}.")
     return _LOSSES[name]

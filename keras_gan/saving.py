@@ -72,4 +72,6 @@ def load_model(path, compile=True):
     try:
         return keras.models.load_model(path, compile=compile)
     except Exception as e:
-        raise ModelFileError(f"Could not rebuild the model in {str(path)!r}: {type(e).__name__}: {e}") from e
+        raise ModelFileError(
+            f"Could not rebuild the model in {str(path)!r}: {type(e).__name__}: {e}"
+        ) from e

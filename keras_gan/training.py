@@ -151,7 +151,9 @@ def _check_out_dir(out_dir: Path):
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir():
-        raise NotADirectoryError(f"Cannot write the run to {str(out_dir)!r}: {str(probe)!r} is a file.")
+        raise NotADirectoryError(
+            f"Cannot write the run to {str(out_dir)!r}: {str(probe)!r} is a file."
+        )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise PermissionError(
             f"Cannot write the run to {str(out_dir)!r}: {str(probe)!r} is not writable. "
@@ -159,7 +161,9 @@ def _check_out_dir(out_dir: Path):
         )
 
 
-def train(preset, out_dir=None, strategy=None, resume=True, verbose=1, extra_callbacks=(), **overrides):
+def train(
+    preset, out_dir=None, strategy=None, resume=True, verbose=1, extra_callbacks=(), **overrides
+):
     """Train a preset, writing grids, logs, checkpoints and ``model.keras`` to ``out_dir``.
 
     Args:
@@ -202,7 +206,9 @@ def train(preset, out_dir=None, strategy=None, resume=True, verbose=1, extra_cal
     if initial_epoch >= epochs:
         log.info("The run in %s already completed %d epochs.", out_dir, initial_epoch)
 
-    loaded = zoo.load(preset, strategy=strategy, stream=True, initial_epoch=min(initial_epoch, epochs))
+    loaded = zoo.load(
+        preset, strategy=strategy, stream=True, initial_epoch=min(initial_epoch, epochs)
+    )
     model, dataset, steps = loaded.model, loaded.dataset, loaded.steps_per_epoch
 
     callbacks = [
@@ -236,4 +242,3 @@ def train(preset, out_dir=None, strategy=None, resume=True, verbose=1, extra_cal
     model_path = save_model(model, out_dir / "model.keras")
     final_logs = {k: float(v[-1]) for k, v in history.history.items()} if history.history else {}
     return {"out_dir": out_dir, "model_path": model_path, "logs": final_logs, "model": model}
-

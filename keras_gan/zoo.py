@@ -83,14 +83,20 @@ def resolve(name_or_preset, **overrides) -> dict:
     ``compile``, ``data``, ``train``); ``section.key`` picks a section
     explicitly and may add a key that the preset does not set.
     """
-    preset = get_preset(name_or_preset) if isinstance(name_or_preset, str) else copy.deepcopy(name_or_preset)
+    preset = (
+        get_preset(name_or_preset)
+        if isinstance(name_or_preset, str)
+        else copy.deepcopy(name_or_preset)
+    )
     for key, value in overrides.items():
         if value is None:
             continue
         if "." in key:
             section, sub = key.split(".", 1)
             if section not in SECTIONS:
-                raise ValueError(f"Unknown preset section {section!r} in override {key!r}; sections: {', '.join(SECTIONS)}.")
+                raise ValueError(
+                    f"Unknown preset section {section!r} in override {key!r}; sections: {', '.join(SECTIONS)}."
+                )
             preset[section][sub] = value
             continue
         hits = [s for s in SECTIONS if key in preset[s]]
@@ -101,7 +107,9 @@ def resolve(name_or_preset, **overrides) -> dict:
                 f"{', '.join(known)}. Use 'section.key' (sections: {', '.join(SECTIONS)}) to add one."
             )
         if len(hits) > 1:
-            raise ValueError(f"Override {key!r} is ambiguous ({', '.join(hits)}); write 'section.{key}'.")
+            raise ValueError(
+                f"Override {key!r} is ambiguous ({', '.join(hits)}); write 'section.{key}'."
+            )
         preset[hits[0]][key] = value
     return preset
 

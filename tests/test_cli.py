@@ -13,7 +13,11 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 def run(*args, cwd=None):
     return subprocess.run(
         [sys.executable, "-m", "keras_gan.cli", *args],
-        capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=cwd,
+        timeout=600,
     )
 
 
@@ -28,16 +32,34 @@ def test_list():
 def test_train_sample_export(tmp_path):
     out = tmp_path / "run"
     r = run(
-        "train", "dcgan_mnist", "--out", str(out), "--epochs", "2", "--steps-per-epoch", "3",
-        "--set", "latent_dim=8", "--set", "base_filters=4", "--batch-size", "16", "--verbose", "0",
-        "--export", "--export-dir", str(tmp_path / "sm"),
+        "train",
+        "dcgan_mnist",
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--steps-per-epoch",
+        "3",
+        "--set",
+        "latent_dim=8",
+        "--set",
+        "base_filters=4",
+        "--batch-size",
+        "16",
+        "--verbose",
+        "0",
+        "--export",
+        "--export-dir",
+        str(tmp_path / "sm"),
     )
     assert r.returncode == 0, r.stderr[-3000:]
     config = json.loads((out / "config.json").read_text())
     assert config["train"]["epochs"] == 2 and config["model"]["latent_dim"] == 8
     assert '"latent_dim": 8' in r.stdout  # the resolved config is printed
     assert sorted(p.name for p in (out / "samples").iterdir()) == [
-        "epoch_0001.png", "epoch_0002.png", "samples.gif",
+        "epoch_0001.png",
+        "epoch_0002.png",
+        "samples.gif",
     ]
     assert (out / "model.keras").exists() and (out / "history.csv").exists()
     assert (tmp_path / "sm" / "dcgan_mnist" / "1" / "saved_model.pb").exists()
@@ -48,7 +70,16 @@ def test_train_sample_export(tmp_path):
 
     r = run("export", str(out / "model.keras"), "--name", "m", "--base-dir", str(tmp_path / "sm"))
     assert r.returncode == 0, r.stderr[-2000:]
-    r = run("export", str(out / "model.keras"), "--name", "m", "--base-dir", str(tmp_path / "sm"), "--version", "1")
+    r = run(
+        "export",
+        str(out / "model.keras"),
+        "--name",
+        "m",
+        "--base-dir",
+        str(tmp_path / "sm"),
+        "--version",
+        "1",
+    )
     assert r.returncode == 2 and "already exists" in r.stderr and "--overwrite" in r.stderr
 
 
@@ -77,7 +108,16 @@ def test_bad_input_is_one_clear_line(args, message, tmp_path):
 
 
 def test_unknown_loss_from_cli(tmp_path):
-    r = run("train", "dcgan_mnist", "--set", "loss=wgan", "--out", str(tmp_path / "r"), "--set", "limit=64")
+    r = run(
+        "train",
+        "dcgan_mnist",
+        "--set",
+        "loss=wgan",
+        "--out",
+        str(tmp_path / "r"),
+        "--set",
+        "limit=64",
+    )
     assert r.returncode == 2 and "Unknown loss 'wgan'" in r.stderr
 
 

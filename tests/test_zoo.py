@@ -18,7 +18,9 @@ def test_required_presets_exist():
 def test_every_preset_builds_a_compiled_model(name):
     preset = zoo.get_preset(name)
     model = zoo.build_model(zoo.resolve(name))
-    assert model.g_optimizer is not None and model.loss_name == preset["compile"].get("loss", model.default_loss)
+    assert model.g_optimizer is not None and model.loss_name == preset["compile"].get(
+        "loss", model.default_loss
+    )
     assert type(model) is registry.get(preset["model"]["family"])
     for result in preset.get("results", []):
         # every figure names how, where and when it was measured
@@ -41,7 +43,9 @@ def test_overrides_reach_the_model():
 
 
 def test_unknown_preset_lists_known():
-    with pytest.raises(ValueError, match="Unknown preset 'dcgan_cifar99'. Known presets: .*dcgan_mnist"):
+    with pytest.raises(
+        ValueError, match="Unknown preset 'dcgan_cifar99'. Known presets: .*dcgan_mnist"
+    ):
         zoo.load("dcgan_cifar99")
 
 

@@ -61,7 +61,9 @@ def _keras_io_model(model):
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
             z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
             with tf.GradientTape() as tape:
-                g_loss = self.loss_fn(tf.zeros((batch_size, 1)), self.discriminator(self.generator(z)))
+                g_loss = self.loss_fn(
+                    tf.zeros((batch_size, 1)), self.discriminator(self.generator(z))
+                )
             grads = tape.gradient(g_loss, self.generator.trainable_weights)
             self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
             return {"d_loss": d_loss, "g_loss": g_loss}
@@ -90,8 +92,10 @@ def measure_one(preset, jit, steps, repeats, warmup, batch_size, keras_io=False,
         )
     else:
         model.compile(
-            g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,
-            loss=model.loss_name, jit_compile=jit,
+            g_optimizer=model.g_optimizer,
+            d_optimizer=model.d_optimizer,
+            loss=model.loss_name,
+            jit_compile=jit,
         )
     real = dataset.unbatch().batch(bs, drop_remainder=True).repeat()
     cached = real.take(1).cache().repeat()
@@ -133,7 +137,9 @@ def machine():
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--presets", nargs="+", default=["dcgan_mnist"])
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--repeats", type=int, default=3)
@@ -141,7 +147,9 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--xla", choices=["both", "on", "off"], default="both")
     p.add_argument("--no-keras-io", action="store_true", help="skip the keras.io loop comparison")
-    p.add_argument("--mixed", default=None, help="dtype policy, e.g. mixed_float16 or mixed_bfloat16")
+    p.add_argument(
+        "--mixed", default=None, help="dtype policy, e.g. mixed_float16 or mixed_bfloat16"
+    )
     p.add_argument("--json", help="write the results here")
     p.add_argument("--markdown", action="store_true", help="print a markdown table")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration as JSON
@@ -162,8 +170,13 @@ def main(argv=None):
                 configs.append(dict(preset=preset, jit=jit, keras_io=True))
     results = []
     for cfg in configs:
-        cfg.update(steps=args.steps, repeats=args.repeats, warmup=args.warmup,
-                   batch_size=args.batch_size, mixed=args.mixed)
+        cfg.update(
+            steps=args.steps,
+            repeats=args.repeats,
+            warmup=args.warmup,
+            batch_size=args.batch_size,
+            mixed=args.mixed,
+        )
         out = subprocess.run(
             [sys.executable, __file__, "--one", json.dumps(cfg)], capture_output=True, text=True
         )
@@ -171,17 +184,20 @@ def main(argv=None):
         if line is None:
             print(f"FAILED {cfg}: {out.stderr[-2000:]}", file=sys.stderr)
             continue
-        res = json.loads(line[len("RESULT "):])
+        res = json.loads(line[len("RESULT ") :])
         results.append(res)
         print(json.dumps(res), flush=True)
     meta = {
-        "command": "python tools/benchmark.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python tools/benchmark.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
     if args.markdown:
         print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
-        print("| preset | loop | XLA | policy | batch | steps/s | images/s | data wait | peak RSS MB |")
+        print(
+            "| preset | loop | XLA | policy | batch | steps/s | images/s | data wait | peak RSS MB |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(

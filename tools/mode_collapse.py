@@ -60,14 +60,18 @@ def run_one(config, dataset, seed, epochs, width):
     family, model_kwargs, compile_kwargs = CONFIGS[config]
     keras.utils.set_random_seed(seed)
     cls = registry.get(family)
-    kwargs = dict(data_shape=(2,), latent_dim=2, hidden_units=(width,) * 3, seed=seed, **model_kwargs)
+    kwargs = dict(
+        data_shape=(2,), latent_dim=2, hidden_units=(width,) * 3, seed=seed, **model_kwargs
+    )
     if family == "gan":
         kwargs.update(output_activation="linear", input_normalization=True)
     elif family in ("wgan", "wgan_gp"):
         kwargs.update(architecture="mlp", input_normalization=True)
     elif family == "mmd":
         # bandwidths in data units, from below the modes' spread to the whole layout
-        kwargs.update(bandwidths=(0.02, 0.1, 0.5, 2.0) if dataset == "ring" else (0.1, 0.5, 2.0, 8.0))
+        kwargs.update(
+            bandwidths=(0.02, 0.1, 0.5, 2.0) if dataset == "ring" else (0.1, 0.5, 2.0, 8.0)
+        )
     model = cls(**kwargs)
     if family == "wgan":
         model.compile(**compile_kwargs)  # RMSprop(5e-5), as in the paper
@@ -83,8 +87,12 @@ def run_one(config, dataset, seed, epochs, width):
     stats = mode_coverage(model.generate(2500, seed=seed), modes, std)
     stats.pop("counts")
     return {
-        "config": config, "dataset": dataset, "seed": seed, "train_seconds": round(elapsed, 1),
-        "generator_steps": int(model.g_optimizer.iterations.numpy()), **stats,
+        "config": config,
+        "dataset": dataset,
+        "seed": seed,
+        "train_seconds": round(elapsed, 1),
+        "generator_steps": int(model.g_optimizer.iterations.numpy()),
+        **stats,
     }
 
 
@@ -94,18 +102,25 @@ def summarise(results):
         rows.setdefault((r["config"], r["dataset"]), []).append(r)
     out = []
     for (config, dataset), rs in rows.items():
-        def ms(key):
+
+        def ms(key, rs=rs):
             vals = [r[key] for r in rs if r[key] == r[key]]  # drop NaN
             if not vals:
                 return float("nan"), float("nan")
             return statistics.mean(vals), (statistics.stdev(vals) if len(vals) > 1 else 0.0)
 
-        out.append({
-            "config": config, "dataset": dataset, "seeds": len(rs),
-            "modes": ms("modes_captured"), "num_modes": rs[0]["num_modes"],
-            "high_quality": ms("high_quality"), "kl": ms("kl_to_uniform"),
-            "train_seconds": ms("train_seconds")[0],
-        })
+        out.append(
+            {
+                "config": config,
+                "dataset": dataset,
+                "seeds": len(rs),
+                "modes": ms("modes_captured"),
+                "num_modes": rs[0]["num_modes"],
+                "high_quality": ms("high_quality"),
+                "kl": ms("kl_to_uniform"),
+                "train_seconds": ms("train_seconds")[0],
+            }
+        )
     return out
 
 
@@ -128,7 +143,9 @@ def markdown(summary, meta):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     p.add_argument("--datasets", nargs="+", default=["ring", "grid"], choices=["ring", "grid"])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -148,7 +165,8 @@ def main(argv=None):
                 results.append(r)
                 print(json.dumps(r), flush=True)
     meta = {
-        "command": "python tools/mode_collapse.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python tools/mode_collapse.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
         "epochs": args.epochs,

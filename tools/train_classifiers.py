@@ -22,7 +22,9 @@ def main(argv=None):
     from keras_gan.metrics import extractors
     from tools.benchmark import machine
 
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("names", nargs="*", default=list(extractors.CLASSIFIERS))
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -30,9 +32,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     for name in args.names:
         t = time.time()
-        model, acc = extractors.train_classifier(name, epochs=args.epochs, seed=args.seed, verbose=2)
+        model, acc = extractors.train_classifier(
+            name, epochs=args.epochs, seed=args.seed, verbose=2
+        )
         extra = {
-            "command": "python tools/train_classifiers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "command": "python tools/train_classifiers.py "
+            + " ".join(argv if argv is not None else sys.argv[1:]),
             "machine": machine(),
             "date": time.strftime("%Y-%m-%d"),
             "train_seconds": round(time.time() - t),

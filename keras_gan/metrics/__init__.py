@@ -11,6 +11,7 @@ from keras_gan.metrics import scores
 from keras_gan.metrics.evaluation import (
     DEFAULT_METRICS,
     IMAGE_METRICS,
+    conditional_accuracy,
     evaluate,
     evaluate_floor,
     parzen_mnist,
@@ -23,6 +24,7 @@ from keras_gan.metrics.registry import get_metric, list_metrics, register_metric
 __all__ = [
     "DEFAULT_METRICS",
     "IMAGE_METRICS",
+    "conditional_accuracy",
     "FeatureExtractor",
     "evaluate",
     "evaluate_floor",

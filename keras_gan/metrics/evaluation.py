@@ -83,18 +83,27 @@ def load_sampler(source):
         return sample
     if callable(source):
         return source
-    raise TypeError(f"Cannot sample from {type(source).__name__}; pass a model, a path or a function of seeds.")
+    raise TypeError(
+        f"Cannot sample from {type(source).__name__}; pass a model, a path or a function of seeds."
+    )
 
 
 def generate_images(source, num_samples, seed=0, batch_size=500):
     sample = load_sampler(source)
     seeds = np.arange(num_samples, dtype=np.int64) + 1_000_003 * (seed + 1)
-    return np.concatenate([sample(seeds[i : i + batch_size]) for i in range(0, num_samples, batch_size)])
+    return np.concatenate(
+        [sample(seeds[i : i + batch_size]) for i in range(0, num_samples, batch_size)]
+    )
 
 
 def reference(extractor, dataset, split, num_samples, seed=0):
     """(features, probabilities, labels) of a seeded subset of real data, cached."""
-    cache = sources.cache_dir() / "features" / extractor.cache_id / f"{dataset}_{split}_{num_samples}_{seed}.npz"
+    cache = (
+        sources.cache_dir()
+        / "features"
+        / extractor.cache_id
+        / f"{dataset}_{split}_{num_samples}_{seed}.npz"
+    )
     if cache.exists():
         with np.load(cache) as f:
             return f["features"], (f["probs"] if f["probs"].size else None), f["labels"]
@@ -125,17 +134,29 @@ def score(real_feats, real_labels, num_classes, feats, probs, metrics):
             if probs is None:
                 raise ValueError(f"{m} needs an extractor with class logits.")
             if m == "classifier_score":
-                out["classifier_score"], out["classifier_score_std"] = scores.classifier_score(probs)
+                out["classifier_score"], out["classifier_score_std"] = scores.classifier_score(
+                    probs
+                )
             else:
                 real_dist = np.bincount(real_labels, minlength=num_classes)
                 cov = scores.class_coverage(probs, real_dist)
-                out.update(classes_covered=cov["classes_covered"], class_kl=cov["kl_to_real"],
-                           class_histogram=cov["histogram"])
+                out.update(
+                    classes_covered=cov["classes_covered"],
+                    class_kl=cov["kl_to_real"],
+                    class_histogram=cov["histogram"],
+                )
     return out
 
 
-def evaluate(source, dataset, metrics=DEFAULT_METRICS, num_samples=10000, reference_split="train",
-             extractor=None, seed=0):
+def evaluate(
+    source,
+    dataset,
+    metrics=DEFAULT_METRICS,
+    num_samples=10000,
+    reference_split="train",
+    extractor=None,
+    seed=0,
+):
     """Score generated samples against real data.
 
     Args:
@@ -153,19 +174,29 @@ def evaluate(source, dataset, metrics=DEFAULT_METRICS, num_samples=10000, refere
     """
     metrics = check_metric_names(metrics)
     extractor = extractor or FeatureExtractor.for_dataset(dataset)
-    real_feats, real_probs, real_labels = reference(extractor, dataset, reference_split, num_samples, seed)
+    real_feats, real_probs, real_labels = reference(
+        extractor, dataset, reference_split, num_samples, seed
+    )
     images = generate_images(source, num_samples, seed)
     feats, probs = extractor(images)
     k = real_probs.shape[1] if real_probs is not None else 0
     return score(real_feats, real_labels, k, feats, probs, metrics)
 
 
-def evaluate_floor(dataset, metrics=DEFAULT_METRICS, num_samples=10000, reference_split="train",
-                   extractor=None, seed=0):
+def evaluate_floor(
+    dataset,
+    metrics=DEFAULT_METRICS,
+    num_samples=10000,
+    reference_split="train",
+    extractor=None,
+    seed=0,
+):
     """The same metrics for real held-out images (the test split): the floor."""
     metrics = check_metric_names(metrics)
     extractor = extractor or FeatureExtractor.for_dataset(dataset)
-    real_feats, real_probs, real_labels = reference(extractor, dataset, reference_split, num_samples, seed)
+    real_feats, real_probs, real_labels = reference(
+        extractor, dataset, reference_split, num_samples, seed
+    )
     test_feats, test_probs, _ = reference(extractor, dataset, "test", num_samples, seed)
     k = real_probs.shape[1] if real_probs is not None else 0
     return score(real_feats, real_labels, k, test_feats, test_probs, metrics)
@@ -205,7 +236,9 @@ def stacked_mnist_modes(source, num_samples=26000, seed=0, classifier=None):
     """
     from scipy import special
 
-    images = source if isinstance(source, np.ndarray) else generate_images(source, num_samples, seed)
+    images = (
+        source if isinstance(source, np.ndarray) else generate_images(source, num_samples, seed)
+    )
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"Stacked MNIST samples are [N, 28, 28, 3]; got {images.shape}.")
     clf = classifier or FeatureExtractor.for_dataset("mnist")
@@ -215,4 +248,32 @@ def stacked_mnist_modes(source, num_samples=26000, seed=0, classifier=None):
     return {
         "modes": int((hist > 0).sum()),
         "kl_to_uniform": float(special.rel_entr(hist, np.full(1000, 1e-3)).sum()),
+    }
+
+
+def conditional_accuracy(model, dataset, num_per_class=1000, seed=0, extractor=None):
+    """Generate ``num_per_class`` samples per class and classify them.
+
+    Returns:
+        {"accuracy": fraction assigned to the requested class,
+         "per_class": [accuracy for each class],
+         "classes_covered": classes predicted for at least 10% of their own samples}
+    """
+    extractor = extractor or FeatureExtractor.for_dataset(dataset)
+    k = model.num_classes
+    labels = np.repeat(np.arange(k), num_per_class)
+    seeds = np.arange(len(labels), dtype=np.int64) + 7_000_003 * (seed + 1)
+    images = np.concatenate(
+        [
+            model.generate(seeds=seeds[i : i + 1000], labels=labels[i : i + 1000])
+            for i in range(0, len(labels), 1000)
+        ]
+    )
+    _, probs = extractor(images)
+    correct = probs.argmax(axis=1) == labels
+    per_class = [float(correct[labels == c].mean()) for c in range(k)]
+    return {
+        "accuracy": float(correct.mean()),
+        "per_class": [round(a, 4) for a in per_class],
+        "classes_covered": int(sum(a >= 0.1 for a in per_class)),
     }

@@ -111,12 +111,26 @@ def _cache_paths(name):
 
 
 def save_classifier(model, name, accuracy, directory=None, extra=None):
-    weights, meta = _weights_paths(name) if directory is None else (
-        Path(directory) / f"{name}_classifier.weights.h5", Path(directory) / f"{name}_classifier.json")
+    weights, meta = (
+        _weights_paths(name)
+        if directory is None
+        else (
+            Path(directory) / f"{name}_classifier.weights.h5",
+            Path(directory) / f"{name}_classifier.json",
+        )
+    )
     weights.parent.mkdir(parents=True, exist_ok=True)
-    model.save_weights(weights)
-    info = {"dataset": name, "test_accuracy": round(accuracy, 5),
-            "sha256": sources.sha256_file(weights), **(extra or {})}
+    # An uncompiled copy: the file holds the network's weights, not Adam's slots.
+    shape, k = CLASSIFIERS[name]
+    bare = build_classifier(shape, k, name=model.name)
+    bare.set_weights(model.get_weights())
+    bare.save_weights(weights)
+    info = {
+        "dataset": name,
+        "test_accuracy": round(accuracy, 5),
+        "sha256": sources.sha256_file(weights),
+        **(extra or {}),
+    }
     meta.write_text(json.dumps(info, indent=2) + "\n")
     return weights
 
@@ -160,8 +174,16 @@ class FeatureExtractor:
         name: identifies the extractor in cache keys.
     """
 
-    def __init__(self, model, feature_layer=FEATURE_LAYER, logits_output=True, input_size=None,
-                 input_range=(-1.0, 1.0), channels=None, name=None):
+    def __init__(
+        self,
+        model,
+        feature_layer=FEATURE_LAYER,
+        logits_output=True,
+        input_size=None,
+        input_range=(-1.0, 1.0),
+        channels=None,
+        name=None,
+    ):
         self.model = model
         self.name = name or model.name
         self.logits_output = logits_output

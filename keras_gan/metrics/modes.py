@@ -27,7 +27,9 @@ def mode_coverage(samples, modes, std, hq_sigmas=3.0):
     samples = np.asarray(samples, np.float64).reshape(len(samples), -1)
     modes = np.asarray(modes, np.float64)
     if samples.shape[1] != modes.shape[1]:
-        raise ValueError(f"Samples have {samples.shape[1]} dimensions but modes have {modes.shape[1]}.")
+        raise ValueError(
+            f"Samples have {samples.shape[1]} dimensions but modes have {modes.shape[1]}."
+        )
     d2 = ((samples[:, None, :] - modes[None, :, :]) ** 2).sum(-1)
     nearest = d2.argmin(axis=1)
     dist = np.sqrt(d2[np.arange(len(samples)), nearest])

@@ -7,6 +7,8 @@ user who has its weights, an Inception network.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg, special
 
@@ -29,7 +31,10 @@ def gaussian_stats(features):
 def frechet_distance(mu1, sigma1, mu2, sigma2):
     """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)) between two Gaussians."""
     diff = mu1 - mu2
-    covmean, _ = linalg.sqrtm(sigma1 @ sigma2, disp=False)
+    with warnings.catch_warnings():
+        # A singular product (e.g. a collapsed generator) is handled below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        covmean, _ = linalg.sqrtm(sigma1 @ sigma2, disp=False)
     if not np.isfinite(covmean).all():
         # Near-singular product: add a small ridge, as the reference implementation does.
         eps = 1e-6 * np.eye(len(mu1))
@@ -90,7 +95,9 @@ def _pairwise_sq(a, b, chunk=2048):
     out = np.empty((len(a), len(b)), np.float64)
     for i in range(0, len(a), chunk):
         aa = a[i : i + chunk]
-        out[i : i + chunk] = np.maximum((aa * aa).sum(axis=1)[:, None] - 2.0 * aa @ b.T + bb[None], 0.0)
+        out[i : i + chunk] = np.maximum(
+            (aa * aa).sum(axis=1)[:, None] - 2.0 * aa @ b.T + bb[None], 0.0
+        )
     return out
 
 
@@ -178,7 +185,11 @@ def class_coverage(probs, real_distribution=None, min_fraction=None):
     """
     p = np.asarray(probs, np.float64)
     k = p.shape[1]
-    real = np.full(k, 1.0 / k) if real_distribution is None else np.asarray(real_distribution, np.float64)
+    real = (
+        np.full(k, 1.0 / k)
+        if real_distribution is None
+        else np.asarray(real_distribution, np.float64)
+    )
     real = real / real.sum()
     hist = np.bincount(p.argmax(axis=1), minlength=k) / len(p)
     threshold = real / 10 if min_fraction is None else np.full(k, min_fraction)

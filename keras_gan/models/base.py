@@ -203,7 +203,7 @@ class BaseGAN(keras.Model):
         return True, ""
 
     def _resolve_jit(self, jit_compile):
-        """"auto" -> XLA where the model supports it and it pays off.
+        """ "auto" -> XLA where the model supports it and it pays off.
 
         Measured on the project's 2-core CPU machine (tools/benchmark.py, README),
         XLA made the convolutional models about 2x slower than TensorFlow's
@@ -266,10 +266,15 @@ class BaseGAN(keras.Model):
         d_opt = keras.optimizers.get(d_optimizer) if d_optimizer is not None else default_d
         if g_opt is d_opt:
             raise ValueError("g_optimizer and d_optimizer must be two different optimizer objects.")
-        if self.dtype_policy.name == "mixed_float16" or keras.config.dtype_policy().name == "mixed_float16":
+        if (
+            self.dtype_policy.name == "mixed_float16"
+            or keras.config.dtype_policy().name == "mixed_float16"
+        ):
             # float16 gradients underflow without loss scaling (one scale per optimizer).
             g_opt, d_opt = (
-                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
+                o
+                if isinstance(o, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(o)
                 for o in (g_opt, d_opt)
             )
         jit = self._resolve_jit(jit_compile)
@@ -501,7 +506,10 @@ class BaseGAN(keras.Model):
         """Per-example discriminator terms; "d_loss" is what gets minimised."""
         batch = tf.shape(real)[0]
         real_out, fake_out = self.discriminate_pair(real, fake, cond, fake_cond)
-        real_logits, fake_logits = self.adversarial_logits(real_out), self.adversarial_logits(fake_out)
+        real_logits, fake_logits = (
+            self.adversarial_logits(real_out),
+            self.adversarial_logits(fake_out),
+        )
         d_loss = self.loss_pair.discriminator(real_logits, fake_logits, self.label_smoothing)
         out = {
             "d_real": losses_lib.per_example(real_logits),
@@ -515,6 +523,7 @@ class BaseGAN(keras.Model):
             correct_real = tf.cast(out["d_real"] > threshold, tf.float32)
             correct_fake = tf.cast(out["d_fake"] < threshold, tf.float32)
             out["d_acc"] = 0.5 * (correct_real + correct_fake)
+
         def critic(x):
             return self.adversarial_logits(self.discriminate(x, cond, training=True))
 
@@ -548,9 +557,7 @@ class BaseGAN(keras.Model):
         z = self.sample_latent(batch)
         fake_cond = self.sample_fake_conditions(cond, batch)
         # No gradient flows into the generator here, so it runs outside the tape.
-        fake = tf.stop_gradient(
-            self.generator(self.generator_inputs(z, fake_cond), training=True)
-        )
+        fake = tf.stop_gradient(self.generator(self.generator_inputs(z, fake_cond), training=True))
         d_vars = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             terms = self.discriminator_losses(real, fake, cond, fake_cond)
@@ -614,7 +621,9 @@ class BaseGAN(keras.Model):
         # the decay grows from 0.1 towards ema_decay over the first steps.
         t = tf.cast(self.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
-        for ema_v, v in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+        for ema_v, v in zip(
+            self.ema_generator.trainable_variables, self.generator.trainable_variables
+        ):
             ema_v.assign(decay * ema_v + (1.0 - decay) * tf.cast(v, ema_v.dtype))
         for ema_v, v in zip(
             self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables

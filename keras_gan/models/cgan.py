@@ -23,7 +23,9 @@ def assert_labels(labels, num_classes, where="labels"):
             labels, 0, message=f"{where} must be in [0, {num_classes}); got a negative label"
         ),
         tf.debugging.assert_less(
-            labels, num_classes, message=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}"
+            labels,
+            num_classes,
+            message=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}",
         ),
     ]
     with tf.control_dependencies(checks):
@@ -87,7 +89,9 @@ class CGAN(BaseGAN):
         **kwargs,
     ):
         if method not in METHODS:
-            raise ValueError(f"Unknown conditioning method {method!r}; expected one of {', '.join(METHODS)}.")
+            raise ValueError(
+                f"Unknown conditioning method {method!r}; expected one of {', '.join(METHODS)}."
+            )
         if int(num_classes) < 2:
             raise ValueError(f"num_classes must be >= 2; got {num_classes}.")
         self.data_shape_arg = tuple(int(d) for d in data_shape)
@@ -103,13 +107,25 @@ class CGAN(BaseGAN):
         self.aux_weight = float(aux_weight)
         if generator is None:
             generator = conditional_generator(
-                architecture, latent_dim, self.data_shape_arg, self.num_classes, self.embed_dim,
-                base_filters, self.hidden_units,
+                architecture,
+                latent_dim,
+                self.data_shape_arg,
+                self.num_classes,
+                self.embed_dim,
+                base_filters,
+                self.hidden_units,
             )
         if discriminator is None:
             discriminator = conditional_discriminator(
-                architecture, self.data_shape_arg, self.num_classes, method, self.embed_dim,
-                base_filters, self.hidden_units, d_norm, spectral_norm,
+                architecture,
+                self.data_shape_arg,
+                self.num_classes,
+                method,
+                self.embed_dim,
+                base_filters,
+                self.hidden_units,
+                d_norm,
+                spectral_norm,
             )
         super().__init__(generator, discriminator, **kwargs)
 
@@ -179,10 +195,14 @@ class CGAN(BaseGAN):
             )
         labels = np.asarray(conditions)
         if labels.dtype.kind in "US" or labels.dtype == object:
-            raise TypeError(f"Labels must be integers in [0, {self.num_classes}); got {labels.dtype} values.")
+            raise TypeError(
+                f"Labels must be integers in [0, {self.num_classes}); got {labels.dtype} values."
+            )
         if labels.dtype.kind == "f":
             if not np.all(labels == np.round(labels)):
-                raise TypeError(f"Labels must be integers in [0, {self.num_classes}); got {labels[:5]}.")
+                raise TypeError(
+                    f"Labels must be integers in [0, {self.num_classes}); got {labels[:5]}."
+                )
             labels = labels.astype(np.int64)
         if labels.ndim == 0:
             labels = np.full(num_samples, int(labels))
@@ -193,7 +213,9 @@ class CGAN(BaseGAN):
             raise ValueError(f"Labels must be in [0, {self.num_classes}); got {bad}.")
         return labels.astype(np.int32)
 
-    def generate(self, num_samples=None, seeds=None, conditions=None, seed=None, batch_size=256, labels=None):
+    def generate(
+        self, num_samples=None, seeds=None, conditions=None, seed=None, batch_size=256, labels=None
+    ):
         """Generate images for given labels.
 
         ``generate(16, labels=7)`` (16 sevens), ``generate(labels=[0, 1, 2])``
@@ -203,7 +225,12 @@ class CGAN(BaseGAN):
             if conditions is not None:
                 raise ValueError("Pass labels= or conditions=, not both.")
             conditions = labels
-        if num_samples is None and seeds is None and conditions is not None and np.ndim(conditions) == 1:
+        if (
+            num_samples is None
+            and seeds is None
+            and conditions is not None
+            and np.ndim(conditions) == 1
+        ):
             num_samples = len(conditions)
         return super().generate(num_samples, seeds, conditions, seed, batch_size)
 

@@ -63,8 +63,12 @@ class DCGAN(BaseGAN):
             generator = dcgan_generator(latent_dim, image_shape, base_filters)
         if discriminator is None:
             discriminator = dcgan_discriminator(
-                image_shape, base_filters, norm=d_norm, spectral_norm=spectral_norm,
-                dropout=d_dropout, minibatch_std=minibatch_std,
+                image_shape,
+                base_filters,
+                norm=d_norm,
+                spectral_norm=spectral_norm,
+                dropout=d_dropout,
+                minibatch_std=minibatch_std,
             )
         super().__init__(generator, discriminator, **kwargs)
 

@@ -73,8 +73,12 @@ class GAN(BaseGAN):
             )
         if discriminator is None:
             discriminator = mlp_discriminator(
-                data_shape, hidden_units, dropout=dropout, spectral_norm=spectral_norm,
-                minibatch_std=minibatch_std, input_normalization=input_normalization,
+                data_shape,
+                hidden_units,
+                dropout=dropout,
+                spectral_norm=spectral_norm,
+                minibatch_std=minibatch_std,
+                input_normalization=input_normalization,
             )
         super().__init__(generator, discriminator, **kwargs)
 

@@ -83,12 +83,18 @@ class MMDGAN(BaseGAN):
         if generator is None:
             image_like = len(self.data_shape_arg) == 3
             if architecture == "mlp":
-                generator = mlp_generator(latent_dim, self.data_shape_arg, self.hidden_units,
-                                          output_activation="tanh" if image_like else "linear")
+                generator = mlp_generator(
+                    latent_dim,
+                    self.data_shape_arg,
+                    self.hidden_units,
+                    output_activation="tanh" if image_like else "linear",
+                )
             elif architecture == "dcgan":
                 generator = dcgan_generator(latent_dim, self.data_shape_arg, base_filters)
             else:
-                raise ValueError(f"Unknown architecture {architecture!r}; expected 'mlp' or 'dcgan'.")
+                raise ValueError(
+                    f"Unknown architecture {architecture!r}; expected 'mlp' or 'dcgan'."
+                )
         kwargs.pop("d_steps", None)
         super().__init__(generator, None, **kwargs)
 

@@ -5,22 +5,45 @@ from __future__ import annotations
 import keras
 
 from keras_gan.models.base import BaseGAN
-from keras_gan.networks import dcgan_discriminator, dcgan_generator, mlp_discriminator, mlp_generator
+from keras_gan.networks import (
+    dcgan_discriminator,
+    dcgan_generator,
+    mlp_discriminator,
+    mlp_generator,
+)
 from keras_gan.registry import register
 
 
-def _networks(architecture, data_shape, latent_dim, base_filters, hidden_units, critic_norm,
-              spectral_norm, input_normalization):
+def _networks(
+    architecture,
+    data_shape,
+    latent_dim,
+    base_filters,
+    hidden_units,
+    critic_norm,
+    spectral_norm,
+    input_normalization,
+):
     data_shape = tuple(int(d) for d in data_shape)
     if architecture == "dcgan":
         g = dcgan_generator(latent_dim, data_shape, base_filters)
-        d = dcgan_discriminator(data_shape, base_filters, norm=critic_norm, spectral_norm=spectral_norm)
+        d = dcgan_discriminator(
+            data_shape, base_filters, norm=critic_norm, spectral_norm=spectral_norm
+        )
     elif architecture == "mlp":
         image_like = len(data_shape) == 3
-        g = mlp_generator(latent_dim, data_shape, hidden_units,
-                          output_activation="tanh" if image_like else "linear")
-        d = mlp_discriminator(data_shape, hidden_units, spectral_norm=spectral_norm,
-                              input_normalization=input_normalization)
+        g = mlp_generator(
+            latent_dim,
+            data_shape,
+            hidden_units,
+            output_activation="tanh" if image_like else "linear",
+        )
+        d = mlp_discriminator(
+            data_shape,
+            hidden_units,
+            spectral_norm=spectral_norm,
+            input_normalization=input_normalization,
+        )
     else:
         raise ValueError(f"Unknown architecture {architecture!r}; expected 'dcgan' or 'mlp'.")
     d.name = "critic"
@@ -57,8 +80,16 @@ class _CriticGAN(BaseGAN):
         self.spectral_norm = bool(spectral_norm)
         self.input_normalization = bool(input_normalization)
         if generator is None or discriminator is None:
-            g, d = _networks(architecture, self.data_shape_arg, latent_dim, base_filters,
-                             self.hidden_units, self.critic_norm, spectral_norm, input_normalization)
+            g, d = _networks(
+                architecture,
+                self.data_shape_arg,
+                latent_dim,
+                base_filters,
+                self.hidden_units,
+                self.critic_norm,
+                spectral_norm,
+                input_normalization,
+            )
             generator = generator or g
             discriminator = discriminator or d
         super().__init__(generator, discriminator, d_steps=d_steps, **kwargs)

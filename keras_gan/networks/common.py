@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+
 # DCGAN (Radford et al. 2016): "All weights were initialized from a zero-centered
 # Normal distribution with standard deviation 0.02."
 def dcgan_init(seed=None):
@@ -103,7 +104,9 @@ class Standardize(layers.Layer):
         shape = (int(input_shape[-1]),)
         self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
         self.std = self.add_weight(shape=shape, initializer="ones", trainable=False, name="std")
-        self.adapted = self.add_weight(shape=(), initializer="zeros", trainable=False, name="adapted")
+        self.adapted = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="adapted"
+        )
 
     def call(self, x):
         return (x - ops.cast(self.mean, x.dtype)) / ops.cast(self.std, x.dtype)

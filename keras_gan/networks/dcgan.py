@@ -74,7 +74,9 @@ def dcgan_generator(
         h = layers.Concatenate(name="z_and_condition")([z, c])
     filters = base_filters * 2 ** (n - 1)
     # [batch, latent] -> [batch, start, start, filters]
-    h = layers.Dense(start * start * filters, use_bias=norm is None, kernel_initializer=init, name="project")(h)
+    h = layers.Dense(
+        start * start * filters, use_bias=norm is None, kernel_initializer=init, name="project"
+    )(h)
     h = layers.Reshape((start, start, filters), name="reshape")(h)
     norm_layer = normalization(norm, name="project_norm")
     if norm_layer is not None:
@@ -84,8 +86,13 @@ def dcgan_generator(
         filters //= 2
         # [s, s, f] -> [2s, 2s, f / 2]
         h = layers.Conv2DTranspose(
-            filters, kernel_size, strides=2, padding="same", use_bias=norm is None,
-            kernel_initializer=init, name=f"up_{i}",
+            filters,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=norm is None,
+            kernel_initializer=init,
+            name=f"up_{i}",
         )(h)
         norm_layer = normalization(norm, name=f"up_{i}_norm")
         if norm_layer is not None:
@@ -148,8 +155,13 @@ def dcgan_discriminator(
             h = MinibatchStdDev(int(minibatch_std), name="minibatch_std")(h)
         # [s, s, f] -> [s / 2, s / 2, 2f]
         conv = layers.Conv2D(
-            filters, kernel_size, strides=2, padding="same", kernel_initializer=init,
-            use_bias=not (i > 0 and norm == "batch"), name=f"down_{i}",
+            filters,
+            kernel_size,
+            strides=2,
+            padding="same",
+            kernel_initializer=init,
+            use_bias=not (i > 0 and norm == "batch"),
+            name=f"down_{i}",
         )
         h = maybe_spectral_norm(conv, spectral_norm)(h)
         if i > 0:

@@ -108,7 +108,9 @@ def test_corrupt_cache_is_detected_and_refetched(tmp_path, monkeypatch):
         x = np.arange(2 * 4, dtype=np.uint8).reshape(2, 2, 2, 1)
         return {"train": (x, np.array([0, 1])), "test": (x[:1], np.array([0]))}
 
-    info = data.DatasetInfo("tiny", "image", (2, 2, 1), 2, ("train", "test"), "test", sources=(("fake", fake_source),))
+    info = data.DatasetInfo(
+        "tiny", "image", (2, 2, 1), 2, ("train", "test"), "test", sources=(("fake", fake_source),)
+    )
     data.register_dataset(info)
     x, _ = data.load_arrays("tiny", "train")
     assert len(calls) == 1
@@ -134,7 +136,12 @@ def test_no_source_error_lists_every_attempt(tmp_path, monkeypatch):
         raise OSError("registry unreachable")
 
     info = data.DatasetInfo(
-        "nowhere", "image", (2, 2, 1), 2, ("train", "test"), "test",
+        "nowhere",
+        "image",
+        (2, 2, 1),
+        2,
+        ("train", "test"),
+        "test",
         sources=(("tfds", broken), ("npm nowhere@1.0.0", broken)),
     )
     data.register_dataset(info)
@@ -181,7 +188,9 @@ def test_parse_idx_round_trip():
 def test_resumed_stream_equals_the_tail_of_the_full_stream():
     x = np.arange(50, dtype=np.float32)[:, None]
     full = [b.numpy() for b in data.make_dataset(x, batch_size=8, seed=3, epochs=4)]
-    tail = [b.numpy() for b in data.make_dataset(x, batch_size=8, seed=3, epochs=4, initial_epoch=2)]
+    tail = [
+        b.numpy() for b in data.make_dataset(x, batch_size=8, seed=3, epochs=4, initial_epoch=2)
+    ]
     assert len(full) == 4 * 6 and len(tail) == 2 * 6
     for a, b in zip(full[12:], tail):
         np.testing.assert_array_equal(a, b)

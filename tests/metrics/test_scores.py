@@ -12,7 +12,16 @@ RNG = np.random.default_rng(0)
 
 
 def test_registry():
-    assert {"fid", "kid", "pr", "dc", "classifier_score", "class_coverage", "parzen", "mode_coverage"} <= set(list_metrics())
+    assert {
+        "fid",
+        "kid",
+        "pr",
+        "dc",
+        "classifier_score",
+        "class_coverage",
+        "parzen",
+        "mode_coverage",
+    } <= set(list_metrics())
     assert get_metric("fid") is scores.fid
     with pytest.raises(ValueError, match="Known metrics"):
         get_metric("inception_v9")
@@ -32,7 +41,9 @@ def test_fid_shifted_gaussian_is_squared_shift():
 def test_frechet_distance_closed_form_for_scaled_covariance():
     # N(0, I) vs N(0, 4I) in d dims: d + 4d - 2 * 2d = d
     d = 5
-    assert scores.frechet_distance(np.zeros(d), np.eye(d), np.zeros(d), 4 * np.eye(d)) == pytest.approx(d)
+    assert scores.frechet_distance(
+        np.zeros(d), np.eye(d), np.zeros(d), 4 * np.eye(d)
+    ) == pytest.approx(d)
 
 
 def test_kid_is_unbiased():
@@ -76,7 +87,9 @@ def test_classifier_score_bounds():
 def test_class_coverage_counts_a_collapsed_generator():
     probs = np.eye(10)[np.full(1000, 3)]
     cov = scores.class_coverage(probs)
-    assert cov["classes_covered"] == 1 and cov["kl_to_real"] == pytest.approx(math.log(10), rel=1e-6)
+    assert cov["classes_covered"] == 1 and cov["kl_to_real"] == pytest.approx(
+        math.log(10), rel=1e-6
+    )
     two = np.eye(10)[np.arange(1000) % 2]
     assert scores.class_coverage(two)["classes_covered"] == 2
     full = scores.class_coverage(np.eye(10)[np.arange(1000) % 10])
@@ -96,8 +109,12 @@ def test_parzen_closed_form():
 
 def test_parzen_picks_the_right_sigma():
     s = RNG.normal(0, 0.3, size=(2000, 2))
-    res = scores.parzen(s, RNG.normal(0, 0.3, size=(500, 2)), RNG.normal(0, 0.3, size=(500, 2)),
-                        sigmas=[0.01, 0.1, 1.0])
+    res = scores.parzen(
+        s,
+        RNG.normal(0, 0.3, size=(500, 2)),
+        RNG.normal(0, 0.3, size=(500, 2)),
+        sigmas=[0.01, 0.1, 1.0],
+    )
     assert res["sigma"] == 0.1
 
 
@@ -105,9 +122,13 @@ def test_mode_coverage_protocol():
     modes = toy.ring_modes()
     x, _ = toy.mixture(modes, toy.RING_STD, 2500, 0)
     full = mode_coverage(x, modes, toy.RING_STD)
-    assert full["modes_captured"] == 8 and full["high_quality"] > 0.98 and full["kl_to_uniform"] < 0.01
+    assert (
+        full["modes_captured"] == 8 and full["high_quality"] > 0.98 and full["kl_to_uniform"] < 0.01
+    )
     half, _ = toy.mixture(modes[:4], toy.RING_STD, 2500, 0)
     four = mode_coverage(half, modes, toy.RING_STD)
-    assert four["modes_captured"] == 4 and four["kl_to_uniform"] == pytest.approx(math.log(2), abs=0.01)
+    assert four["modes_captured"] == 4 and four["kl_to_uniform"] == pytest.approx(
+        math.log(2), abs=0.01
+    )
     far = mode_coverage(np.zeros((100, 2)), modes, toy.RING_STD)
     assert far["modes_captured"] == 0 and far["high_quality"] == 0.0

@@ -7,11 +7,11 @@ equal outputs and equal continued training, a two-step fit, export and
 reload, bad input.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 from keras_gan import saving
 
 

@@ -1,10 +1,10 @@
 """Conditional GANs: shared checks for each method, label validation, and conditional accuracy."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 from keras_gan import data
 from keras_gan.models import CGAN
 
@@ -16,8 +16,14 @@ class _CondCase(GANTestCase):
     method = "projection"
 
     def make_model(self):
-        return CGAN(data_shape=(16, 16, 1), num_classes=3, latent_dim=8, base_filters=4,
-                    method=self.method, seed=0)
+        return CGAN(
+            data_shape=(16, 16, 1),
+            num_classes=3,
+            latent_dim=8,
+            base_filters=4,
+            method=self.method,
+            seed=0,
+        )
 
     def make_data(self, n=32):
         rng = np.random.default_rng(0)
@@ -27,7 +33,10 @@ class _CondCase(GANTestCase):
         return {"labels": np.array([0, 1, 2])}
 
     def serving_inputs(self, seeds):
-        return {"seed": tf.constant(seeds, tf.int64), "label": tf.constant([0, 1][: len(seeds)], tf.int32)}
+        return {
+            "seed": tf.constant(seeds, tf.int64),
+            "label": tf.constant([0, 1][: len(seeds)], tf.int32),
+        }
 
 
 class TestConcat(_CondCase):
@@ -65,10 +74,13 @@ def test_out_of_range_label_fails_fit():
         model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1, verbose=0)
 
 
-@pytest.mark.parametrize("labels,error", [
-    (np.array([0.5, 1.0]), TypeError),
-    (np.array(["a", "b"]), TypeError),
-])
+@pytest.mark.parametrize(
+    "labels,error",
+    [
+        (np.array([0.5, 1.0]), TypeError),
+        (np.array(["a", "b"]), TypeError),
+    ],
+)
 def test_wrong_label_dtype_fails_fit(labels, error):
     model = small_model()
     x = np.zeros((2, 16, 16, 1), "float32")
@@ -110,10 +122,20 @@ def test_preview_has_one_row_per_class():
 def test_learns_to_condition_on_real_mnist(mnist_classifier):
     """A short run on real MNIST: generated digits match the requested class far above chance (10%)."""
     keras.utils.set_random_seed(0)
-    model = CGAN(data_shape=(28, 28, 1), num_classes=10, latent_dim=32, base_filters=16,
-                 method="projection", seed=0)
+    model = CGAN(
+        data_shape=(28, 28, 1),
+        num_classes=10,
+        latent_dim=32,
+        base_filters=16,
+        method="projection",
+        seed=0,
+    )
     model.compile()
-    model.fit(data.load("mnist", batch_size=64, with_labels=True, limit=64 * 300, seed=0), epochs=4, verbose=0)
+    model.fit(
+        data.load("mnist", batch_size=64, with_labels=True, limit=64 * 300, seed=0),
+        epochs=4,
+        verbose=0,
+    )
     labels = np.repeat(np.arange(10), 50)
     probs = classify(mnist_classifier, model.generate(seeds=np.arange(500), labels=labels))
     predicted = probs.argmax(axis=1)

@@ -1,9 +1,9 @@
 """DCGAN: the shared checks, the paper's architecture, and real MNIST."""
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 from keras_gan import data, images
 from keras_gan.models import DCGAN
 

@@ -1,9 +1,9 @@
 """The original GAN: the shared checks, d_steps, both losses, and learning a 1-D Gaussian."""
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 from keras_gan import data
 from keras_gan.models import GAN
 
@@ -19,7 +19,9 @@ class TestGAN(GANTestCase):
 
 
 def test_d_steps_gives_k_discriminator_updates_per_generator_update():
-    model = GAN(data_shape=(2,), latent_dim=2, hidden_units=(8,), output_activation="linear", d_steps=3)
+    model = GAN(
+        data_shape=(2,), latent_dim=2, hidden_units=(8,), output_activation="linear", d_steps=3
+    )
     model.compile()
     model.fit(data.load("ring", batch_size=16, limit=64), epochs=1, verbose=0)
     assert int(model.g_optimizer.iterations.numpy()) == 4
@@ -53,15 +55,22 @@ def train_gaussian(loss, epochs, seed):
     """
     keras.utils.set_random_seed(seed)
     model = GAN(
-        data_shape=(1,), latent_dim=8, hidden_units=(64, 64), output_activation="linear",
-        minibatch_std=64, input_normalization=True, seed=seed,
+        data_shape=(1,),
+        latent_dim=8,
+        hidden_units=(64, 64),
+        output_activation="linear",
+        minibatch_std=64,
+        input_normalization=True,
+        seed=seed,
     )
     model.compile(
         loss=loss,
         g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
     )
-    model.fit(data.load("gaussian_1d", batch_size=256, limit=20000, seed=seed), epochs=epochs, verbose=0)
+    model.fit(
+        data.load("gaussian_1d", batch_size=256, limit=20000, seed=seed), epochs=epochs, verbose=0
+    )
     return model.generate(10000, seed=0)
 
 
@@ -76,13 +85,22 @@ def test_learns_a_1d_gaussian(loss):
 def test_input_standardisation_is_adapted_by_fit_and_saved(tmp_path):
     from keras_gan import saving
 
-    model = GAN(data_shape=(1,), latent_dim=2, hidden_units=(8,), output_activation="linear", input_normalization=True)
+    model = GAN(
+        data_shape=(1,),
+        latent_dim=2,
+        hidden_units=(8,),
+        output_activation="linear",
+        input_normalization=True,
+    )
     model.compile()
     (layer,) = model._standardize_layers()
     assert not layer.is_adapted
     model.fit(data.load("gaussian_1d", batch_size=256, limit=2048), epochs=1, verbose=0)
     assert layer.is_adapted
-    assert abs(float(layer.mean.numpy()[0]) - 4.0) < 0.05 and abs(float(layer.std.numpy()[0]) - 0.5) < 0.05
+    assert (
+        abs(float(layer.mean.numpy()[0]) - 4.0) < 0.05
+        and abs(float(layer.std.numpy()[0]) - 0.5) < 0.05
+    )
     reloaded = saving.load_model(saving.save_model(model, tmp_path / "m.keras"))
     (layer2,) = reloaded._standardize_layers()
     assert layer2.is_adapted and float(layer2.mean.numpy()[0]) == float(layer.mean.numpy()[0])

@@ -1,10 +1,10 @@
 """The moment-matching network: shared checks, the MMD estimator, and learning the grid."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 from keras_gan import data
 from keras_gan.models import MMDGAN
 from keras_gan.models.mmd import mmd2
@@ -14,7 +14,9 @@ from .gan_test_case import GANTestCase
 
 class TestMMD(GANTestCase):
     def make_model(self):
-        return MMDGAN(data_shape=(6, 6, 1), latent_dim=4, hidden_units=(16,), bandwidths=(1.0, 4.0), seed=0)
+        return MMDGAN(
+            data_shape=(6, 6, 1), latent_dim=4, hidden_units=(16,), bandwidths=(1.0, 4.0), seed=0
+        )
 
     def make_data(self, n=32):
         return np.random.default_rng(0).uniform(-1, 1, (n, 6, 6, 1)).astype("float32")
@@ -46,7 +48,13 @@ def test_no_discriminator():
 
 def test_learns_a_1d_gaussian_by_moment_matching():
     keras.utils.set_random_seed(0)
-    model = MMDGAN(data_shape=(1,), latent_dim=4, hidden_units=(64, 64), bandwidths=(0.25, 0.5, 1.0, 2.0), seed=0)
+    model = MMDGAN(
+        data_shape=(1,),
+        latent_dim=4,
+        hidden_units=(64, 64),
+        bandwidths=(0.25, 0.5, 1.0, 2.0),
+        seed=0,
+    )
     model.compile(g_optimizer=keras.optimizers.Adam(3e-3))
     model.fit(data.load("gaussian_1d", batch_size=512, limit=20000, seed=0), epochs=6, verbose=0)
     x = model.generate(10000, seed=0)

@@ -1,9 +1,9 @@
 """WGAN and WGAN-GP: shared checks, clipping, the penalty, the critic metric, mode coverage."""
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 from keras_gan import data
 from keras_gan.data import toy
 from keras_gan.metrics import mode_coverage
@@ -51,7 +51,9 @@ def test_wgan_gp_defaults_follow_the_paper():
 
 
 def test_clipping_keeps_every_critic_weight_in_range():
-    model = WGAN(data_shape=(2,), architecture="mlp", hidden_units=(32, 32), latent_dim=2, clip_value=0.01)
+    model = WGAN(
+        data_shape=(2,), architecture="mlp", hidden_units=(32, 32), latent_dim=2, clip_value=0.01
+    )
     model.compile(d_optimizer=keras.optimizers.RMSprop(0.05))  # big steps that would leave the box
     history = model.fit(data.load("ring", batch_size=64, limit=512), epochs=1, verbose=0)
     for w in model.discriminator.trainable_weights:
@@ -72,8 +74,13 @@ def train_ring(epochs=10, seed=0, ema_decay=0.99):
     noise) and an EMA generator."""
     keras.utils.set_random_seed(seed)
     model = WGANGP(
-        data_shape=(2,), architecture="mlp", hidden_units=(256, 256, 256), latent_dim=2,
-        gradient_penalty_weight=0.1, ema_decay=ema_decay, seed=seed,
+        data_shape=(2,),
+        architecture="mlp",
+        hidden_units=(256, 256, 256),
+        latent_dim=2,
+        gradient_penalty_weight=0.1,
+        ema_decay=ema_decay,
+        seed=seed,
     )
     model.compile(
         g_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.5, beta_2=0.9),
@@ -94,7 +101,9 @@ def test_wgan_gp_covers_the_ring(tmp_path):
     assert stats["high_quality"] > 0.2, stats
 
     raw = model.generator(model.generator_inputs(np.random.randn(16, 2).astype("float32"), None))
-    ema = model.ema_generator(model.generator_inputs(np.random.randn(16, 2).astype("float32"), None))
+    ema = model.ema_generator(
+        model.generator_inputs(np.random.randn(16, 2).astype("float32"), None)
+    )
     assert model.sampling_generator is model.ema_generator
     assert not np.allclose(raw, ema)
     from keras_gan import export

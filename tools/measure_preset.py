@@ -1,0 +1,148 @@
+"""Train a zoo preset for real, measure it, and record the figures in its zoo entry.
+
+    python tools/measure_preset.py dcgan_mnist
+    python tools/measure_preset.py cgan_mnist --num-samples 10000
+    python tools/measure_preset.py gan_gaussian_1d --no-write
+
+Trains with `keras_gan.training.train` into ``--out`` (default runs/zoo/PRESET;
+an interrupted run resumes), then measures what fits the preset's data:
+
+- images: FID, KID, precision/recall and class coverage in the dataset
+  classifier's feature space (`keras_gan.metrics.evaluate`), next to the floor
+  (real test images against the same real reference); conditional models also
+  get conditional accuracy;
+- gaussian_1d: the generated mean and standard deviation;
+- ring / grid: mode coverage (the PacGAN protocol, 2,500 samples).
+
+Each figure is written to ``zoo/PRESET.json`` under "results" with the metric,
+value, the floor where there is one, the command, the machine and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def measure(model, preset, num_samples):
+
+    from keras_gan import metrics
+    from keras_gan.data import toy
+
+    name = preset["data"]["name"]
+    out = []
+    if name == "gaussian_1d":
+        x = model.generate(10000, seed=0)
+        out += [
+            {
+                "metric": "mean",
+                "value": round(float(x.mean()), 4),
+                "target": toy.GAUSSIAN_1D_MEAN,
+                "num_samples": 10000,
+            },
+            {
+                "metric": "std",
+                "value": round(float(x.std()), 4),
+                "target": toy.GAUSSIAN_1D_STD,
+                "num_samples": 10000,
+            },
+        ]
+    elif name in ("ring", "grid"):
+        modes = toy.ring_modes() if name == "ring" else toy.grid_modes()
+        std = toy.RING_STD if name == "ring" else toy.GRID_STD
+        stats = metrics.mode_coverage(model.generate(2500, seed=0), modes, std)
+        out += [
+            {
+                "metric": "modes_captured",
+                "value": stats["modes_captured"],
+                "of": stats["num_modes"],
+                "num_samples": 2500,
+            },
+            {
+                "metric": "high_quality",
+                "value": round(stats["high_quality"], 4),
+                "num_samples": 2500,
+            },
+            {
+                "metric": "kl_to_uniform",
+                "value": round(stats["kl_to_uniform"], 4),
+                "num_samples": 2500,
+            },
+        ]
+    else:
+        names = ["fid", "kid", "pr", "class_coverage"]
+        res = metrics.evaluate(model, name, names, num_samples)
+        floor = metrics.evaluate_floor(name, names, num_samples)
+        for key in ("fid", "kid", "precision", "recall", "classes_covered"):
+            out.append(
+                {
+                    "metric": key,
+                    "value": round(float(res[key]), 4),
+                    "floor": round(float(floor[key]), 4),
+                    "num_samples": num_samples,
+                    "feature_extractor": f"{name}_classifier",
+                }
+            )
+        if getattr(model, "num_classes", None):
+            acc = metrics.conditional_accuracy(
+                model, name, num_per_class=max(1, num_samples // model.num_classes)
+            )
+            out.append(
+                {
+                    "metric": "conditional_accuracy",
+                    "value": round(acc["accuracy"], 4),
+                    "per_class": acc["per_class"],
+                    "classes_covered": acc["classes_covered"],
+                    "num_samples": num_samples,
+                    "classifier": f"{name}_classifier",
+                }
+            )
+    return out
+
+
+def main(argv=None):
+    from keras_gan import training, zoo
+    from tools.benchmark import machine
+
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("preset")
+    p.add_argument("--out", help="run folder (default runs/zoo/PRESET)")
+    p.add_argument("--num-samples", type=int, default=10000)
+    p.add_argument("--no-write", action="store_true", help="print, do not update zoo/PRESET.json")
+    p.add_argument("--verbose", type=int, default=2)
+    args = p.parse_args(argv)
+    argv = argv if argv is not None else sys.argv[1:]
+
+    preset = zoo.get_preset(args.preset)
+    out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
+    result = training.train(preset, out_dir, verbose=args.verbose)
+    entries = measure(result["model"], preset, args.num_samples)
+    stamp = {
+        "command": "python tools/measure_preset.py " + " ".join(argv),
+        "hardware": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "epochs": preset["train"]["epochs"],
+    }
+    entries = [{**e, **stamp} for e in entries]
+    print(json.dumps(entries, indent=2))
+    if not args.no_write:
+        path = zoo.preset_dir() / f"{args.preset}.json"
+        data = json.loads(path.read_text())
+        data["results"] = entries
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        print(f"Recorded in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
