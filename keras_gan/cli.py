@@ -179,6 +179,28 @@ def cmd_evaluate(args):
     return 0
 
 
+def cmd_predict(args):
+    import numpy as np
+
+    from keras_gan import images, serving
+
+    client = serving.Client(args.url, timeout=args.timeout)
+    inputs = {"seed": np.asarray(args.seed, dtype=np.int64)}
+    if args.label is not None:
+        labels = np.asarray(args.label, dtype=np.int32)
+        inputs["label"] = np.resize(labels, len(args.seed))
+    if args.text is not None:
+        inputs["text"] = np.asarray([args.text] * len(args.seed), dtype=object)
+    out = client.predict(args.model, inputs, signature=args.signature, version=args.version, format=args.format)
+    if "images_uint8" in out:
+        grid = images.make_grid(np.asarray(out["images_uint8"]), nrow=args.nrow)
+    else:
+        grid = images.render(np.asarray(out["samples"]))
+    path = images.save_png(grid, args.out)
+    print(f"{len(args.seed)} samples from {args.url} ({args.model}) -> {path}")
+    return 0
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="keras-gan", description="A model zoo of GANs for Keras 3.")
     p.add_argument("--log-level", default="INFO", help="keras_gan log level (default INFO)")
@@ -236,6 +258,20 @@ def build_parser():
     s.add_argument("--no-floor", action="store_true", help="skip the real-data floor")
     s.set_defaults(fn=cmd_evaluate)
 
+    s = sub.add_parser("predict", help="ask a TF Serving endpoint for samples and write a grid")
+    s.add_argument("--url", required=True, help="host:port (REST) or grpc://host:port")
+    s.add_argument("--model", required=True, help="the served model's name")
+    s.add_argument("--seed", type=int, nargs="+", required=True)
+    s.add_argument("--label", type=int, nargs="+", help="class labels (conditional models)")
+    s.add_argument("--text", help="a caption (text-to-image models)")
+    s.add_argument("--signature", default="serving_default")
+    s.add_argument("--version", type=int)
+    s.add_argument("--format", choices=["row", "columnar"], default="row")
+    s.add_argument("--timeout", type=float, default=30.0)
+    s.add_argument("--nrow", type=int)
+    s.add_argument("--out", default="predicted.png")
+    s.set_defaults(fn=cmd_predict)
+
     s = sub.add_parser("export", help="export a .keras model as a SavedModel for TF Serving")
     s.add_argument("model")
     s.add_argument("--name", help="served model name (default: the run folder's name)")
@@ -267,8 +303,9 @@ def main(argv=None):
         return EXIT_USAGE
     except Exception as e:
         from keras_gan.data import DatasetUnavailableError
+        from keras_gan.serving import ServingError
 
-        if isinstance(e, DatasetUnavailableError):
+        if isinstance(e, (DatasetUnavailableError, ServingError)):
             print(f"keras-gan {args.command}: error: {e}", file=sys.stderr)
             return 1
         raise

@@ -77,7 +77,13 @@ def generator_endpoints(model):
         return sample(tf.cast(z, tf.float32), conds)
 
     n = 4
-    examples_extra = {name: np.asarray(ex)[:n] for name, _, ex in extra}
+    # Warm-up examples in exactly the signature's dtypes (TF Serving rejects others).
+    examples_extra = {
+        name: np.asarray(ex)[:n].astype(spec.dtype.as_numpy_dtype)
+        if spec.dtype != tf.string
+        else np.asarray(ex, dtype=object)[:n]
+        for name, spec, ex in extra
+    }
     return {
         "generate": (
             generate,

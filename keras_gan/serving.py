@@ -1,0 +1,243 @@
+"""A client for generators served by TensorFlow Serving (REST and gRPC).
+
+    from keras_gan.serving import Client
+    client = Client("localhost:8501")              # REST
+    client = Client("grpc://localhost:8500")       # gRPC
+    out = client.predict("dcgan_mnist", {"seed": [1, 2, 3]})
+    out["images_uint8"].shape                      # (3, 28, 28, 1)
+    pictures = to_pil(out)                         # PIL images from png_bytes
+
+REST follows TF Serving's documented JSON encoding (`api_rest.md`): row
+format ``{"instances": [...]}`` or columnar ``{"inputs": {...}}``; values of
+inputs and outputs whose name ends in ``_bytes`` travel as ``{"b64": ...}``.
+gRPC uses `PredictionService.Predict` with the `tensorflow-serving-api`
+messages. Both return ``{output name: numpy array}`` (bytes for ``_bytes``
+outputs).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+
+class ServingError(RuntimeError):
+    """The server answered with an error (bad request, unknown model, ...)."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+# --- REST JSON encoding ---------------------------------------------------------------
+
+
+def _encode_value(name, value):
+    """One tensor (as nested lists) in TF Serving's JSON encoding."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "SO" or (arr.dtype.kind == "U"):
+        flat = [v if isinstance(v, (bytes, str)) else str(v) for v in arr.reshape(-1).tolist()]
+        if name.endswith("_bytes"):
+            enc = [{"b64": base64.b64encode(v if isinstance(v, bytes) else v.encode()).decode()} for v in flat]
+        else:
+            enc = [v.decode() if isinstance(v, bytes) else v for v in flat]
+        out = np.empty(len(enc), dtype=object)
+        out[:] = enc
+        return out.reshape(arr.shape).tolist()
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float64).tolist()
+    return arr.tolist()
+
+
+def encode_request(inputs, signature="serving_default", format="row"):
+    """The JSON body of a ``:predict`` request.
+
+    Args:
+        inputs: {input name: array-like}; every input has the batch first.
+        signature: the signature to call.
+        format: "row" (``instances``, one object per example) or "columnar" (``inputs``).
+    """
+    if not inputs:
+        raise ValueError("predict needs at least one input.")
+    body = {"signature_name": signature}
+    encoded = {k: _encode_value(k, v) for k, v in inputs.items()}
+    if format == "columnar":
+        body["inputs"] = encoded
+        return body
+    if format != "row":
+        raise ValueError(f"format must be 'row' or 'columnar'; got {format!r}.")
+    sizes = {k: len(v) if isinstance(v, list) else None for k, v in encoded.items()}
+    if None in sizes.values() or len(set(sizes.values())) != 1:
+        raise ValueError(
+            f"Row format needs every input batched with the same batch size; got {sizes}. "
+            "Use format='columnar'."
+        )
+    n = next(iter(sizes.values()))
+    body["instances"] = [{k: v[i] for k, v in encoded.items()} for i in range(n)]
+    return body
+
+
+def _decode_value(name, value):
+    def walk(v):
+        if isinstance(v, dict) and "b64" in v:
+            return base64.b64decode(v["b64"])
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    decoded = walk(value)
+    if name.endswith("_bytes") or _contains_bytes(decoded):
+        arr = np.empty(len(decoded), dtype=object) if isinstance(decoded, list) else None
+        if arr is not None:
+            arr[:] = decoded
+            return arr
+        return np.asarray(decoded, dtype=object)
+    arr = np.asarray(decoded)
+    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() <= 255 and name.endswith("uint8"):
+        arr = arr.astype(np.uint8)
+    elif arr.dtype.kind == "f":
+        arr = arr.astype(np.float32)
+    return arr
+
+
+def _contains_bytes(v):
+    while isinstance(v, list) and v:
+        v = v[0]
+    return isinstance(v, bytes)
+
+
+def decode_response(body):
+    """{output name: numpy array} from a ``:predict`` response body (either format)."""
+    if "error" in body:
+        raise ServingError(body["error"])
+    if "outputs" in body:
+        out = body["outputs"]
+        if isinstance(out, dict):
+            return {k: _decode_value(k, v) for k, v in out.items()}
+        return {"output": _decode_value("output", out)}
+    if "predictions" in body:
+        preds = body["predictions"]
+        if preds and isinstance(preds[0], dict):
+            keys = preds[0].keys()
+            return {k: _decode_value(k, [p[k] for p in preds]) for k in keys}
+        return {"output": _decode_value("output", preds)}
+    raise ServingError(f"Unexpected response: {str(body)[:200]}")
+
+
+# --- the client -------------------------------------------------------------------------
+
+
+class Client:
+    """Talk to a TF Serving endpoint.
+
+    Args:
+        url: ``host:port`` or ``http(s)://host:port`` for REST (8501 by
+            default in the TF Serving image), ``grpc://host:port`` for gRPC (8500).
+        timeout: seconds per request.
+    """
+
+    def __init__(self, url, timeout=30.0):
+        self.timeout = timeout
+        if url.startswith("grpc://"):
+            self.protocol = "grpc"
+            self.target = url[len("grpc://") :]
+            self._stub = None
+        else:
+            self.protocol = "rest"
+            self.base = (url if url.startswith(("http://", "https://")) else f"http://{url}").rstrip("/")
+
+    def __repr__(self):
+        return f"Client({self.protocol}: {self.base if self.protocol == 'rest' else self.target})"
+
+    # REST helpers
+    def _model_url(self, model, version=None):
+        url = f"{self.base}/v1/models/{model}"
+        return url + (f"/versions/{int(version)}" if version is not None else "")
+
+    def _http(self, url, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            try:
+                msg = json.loads(e.read()).get("error", str(e))
+            except ValueError:
+                msg = str(e)
+            raise ServingError(f"{e.code} from {url}: {msg}", status=e.code) from None
+        except urllib.error.URLError as e:
+            raise ServingError(f"Cannot reach {url}: {e.reason}") from None
+
+    # gRPC helpers
+    def _grpc(self):
+        if self._stub is None:
+            import grpc
+            from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+            self._channel = grpc.insecure_channel(self.target)
+            self._stub = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
+        return self._stub
+
+    def predict(self, model, inputs, signature="serving_default", version=None, format="row"):
+        """Call a signature; returns {output name: numpy array}.
+
+        Raises:
+            ServingError: the server rejected the request (its message included).
+        """
+        if self.protocol == "rest":
+            body = encode_request(inputs, signature, format)
+            return decode_response(self._http(self._model_url(model, version) + ":predict", body))
+        import grpc
+        import tensorflow as tf
+        from tensorflow_serving.apis import predict_pb2
+
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = model
+        request.model_spec.signature_name = signature
+        if version is not None:
+            request.model_spec.version.value = int(version)
+        for k, v in inputs.items():
+            arr = np.asarray(v)
+            if arr.dtype.kind == "U":
+                arr = arr.astype(object)
+            request.inputs[k].CopyFrom(tf.make_tensor_proto(arr))
+        try:
+            response = self._grpc().Predict(request, timeout=self.timeout)
+        except grpc.RpcError as e:
+            raise ServingError(f"{e.code().name}: {e.details()}", status=e.code().name) from None
+        return {k: tf.make_ndarray(v) for k, v in response.outputs.items()}
+
+    def status(self, model, version=None):
+        """The model's version states (REST: GET /v1/models/NAME[/versions/N])."""
+        if self.protocol != "rest":
+            raise NotImplementedError("status() is implemented for REST endpoints.")
+        return self._http(self._model_url(model, version))
+
+    def metadata(self, model, version=None):
+        """Signature definitions (REST: GET .../metadata; gRPC: GetModelMetadata)."""
+        if self.protocol == "rest":
+            return self._http(self._model_url(model, version) + "/metadata")
+        from google.protobuf import json_format
+        from tensorflow_serving.apis import get_model_metadata_pb2
+
+        request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+        request.model_spec.name = model
+        if version is not None:
+            request.model_spec.version.value = int(version)
+        return json_format.MessageToDict(self._grpc().GetModelMetadata(request, timeout=self.timeout))
+
+
+def to_pil(outputs):
+    """PIL images from a predict result (``png_bytes``, else ``images_uint8``)."""
+    from PIL import Image
+
+    if "png_bytes" in outputs:
+        return [Image.open(io.BytesIO(b)) for b in outputs["png_bytes"]]
+    arr = np.asarray(outputs["images_uint8"])
+    return [Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a) for a in arr]
