@@ -191,7 +191,9 @@ def cmd_predict(args):
         inputs["label"] = np.resize(labels, len(args.seed))
     if args.text is not None:
         inputs["text"] = np.asarray([args.text] * len(args.seed), dtype=object)
-    out = client.predict(args.model, inputs, signature=args.signature, version=args.version, format=args.format)
+    out = client.predict(
+        args.model, inputs, signature=args.signature, version=args.version, format=args.format
+    )
     if "images_uint8" in out:
         grid = images.make_grid(np.asarray(out["images_uint8"]), nrow=args.nrow)
     else:

@@ -43,7 +43,10 @@ def _encode_value(name, value):
     if arr.dtype.kind in "SO" or (arr.dtype.kind == "U"):
         flat = [v if isinstance(v, (bytes, str)) else str(v) for v in arr.reshape(-1).tolist()]
         if name.endswith("_bytes"):
-            enc = [{"b64": base64.b64encode(v if isinstance(v, bytes) else v.encode()).decode()} for v in flat]
+            enc = [
+                {"b64": base64.b64encode(v if isinstance(v, bytes) else v.encode()).decode()}
+                for v in flat
+            ]
         else:
             enc = [v.decode() if isinstance(v, bytes) else v for v in flat]
         out = np.empty(len(enc), dtype=object)
@@ -98,7 +101,13 @@ def _decode_value(name, value):
             return arr
         return np.asarray(decoded, dtype=object)
     arr = np.asarray(decoded)
-    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() <= 255 and name.endswith("uint8"):
+    if (
+        arr.dtype.kind in "iu"
+        and arr.size
+        and arr.min() >= 0
+        and arr.max() <= 255
+        and name.endswith("uint8")
+    ):
         arr = arr.astype(np.uint8)
     elif arr.dtype.kind == "f":
         arr = arr.astype(np.float32)
@@ -149,7 +158,9 @@ class Client:
             self._stub = None
         else:
             self.protocol = "rest"
-            self.base = (url if url.startswith(("http://", "https://")) else f"http://{url}").rstrip("/")
+            self.base = (
+                url if url.startswith(("http://", "https://")) else f"http://{url}"
+            ).rstrip("/")
 
     def __repr__(self):
         return f"Client({self.protocol}: {self.base if self.protocol == 'rest' else self.target})"
@@ -230,7 +241,9 @@ class Client:
         request.model_spec.name = model
         if version is not None:
             request.model_spec.version.value = int(version)
-        return json_format.MessageToDict(self._grpc().GetModelMetadata(request, timeout=self.timeout))
+        return json_format.MessageToDict(
+            self._grpc().GetModelMetadata(request, timeout=self.timeout)
+        )
 
 
 def to_pil(outputs):

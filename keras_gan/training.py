@@ -26,7 +26,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan import zoo
-from keras_gan.callbacks import SampleGrid
+from keras_gan.callbacks import SampleGrid, TrainingGuard
 from keras_gan.saving import save_model
 
 log = logging.getLogger("keras_gan")
@@ -188,7 +188,6 @@ def train(
     if isinstance(strategy, str) or strategy is None:
         strategy = make_strategy(strategy)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     config_path = out_dir / "config.json"
     if resume and config_path.exists():
         previous = json.loads(config_path.read_text())
@@ -197,22 +196,28 @@ def train(
                 f"{out_dir} holds a run of a different model configuration; resume needs the "
                 "same one. Pass another --out folder, or --no-resume to start afresh there."
             )
-    _atomic_write_text(config_path, json.dumps(preset, indent=2) + "\n")
-
     backup = ResumableBackup(out_dir / "backup")
-    if not resume and backup.backup_dir.exists():
-        shutil.rmtree(backup.backup_dir)
     initial_epoch = backup.latest_epoch() if resume else 0
-    if initial_epoch >= epochs:
-        log.info("The run in %s already completed %d epochs.", out_dir, initial_epoch)
-
+    # Build everything before writing anything: a bad setting leaves no half-made run.
     loaded = zoo.load(
         preset, strategy=strategy, stream=True, initial_epoch=min(initial_epoch, epochs)
     )
     model, dataset, steps = loaded.model, loaded.dataset, loaded.steps_per_epoch
 
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _atomic_write_text(config_path, json.dumps(preset, indent=2) + "\n")
+    if not resume and backup.backup_dir.exists():
+        shutil.rmtree(backup.backup_dir)
+    if initial_epoch >= epochs:
+        log.info("The run in %s already completed %d epochs.", out_dir, initial_epoch)
+        # Nothing left to train: restore the last checkpoint and (re)write the model.
+        backup.set_model(model)
+        backup.on_train_begin()
+        model_path = save_model(model, out_dir / "model.keras")
+        return {"out_dir": out_dir, "model_path": model_path, "logs": {}, "model": model}
+
     callbacks = [
-        backup,
+        TrainingGuard(log_path=out_dir / "guard.log"),
         SampleGrid(
             out_dir / "samples",
             every=int(train_cfg.get("sample_every", 1)),
@@ -223,13 +228,10 @@ def train(
         keras.callbacks.TensorBoard(str(out_dir / "logs"), write_graph=False),
         *model.default_callbacks(preset),
         *extra_callbacks,
+        # Last: an epoch's checkpoint is written after its grid and logs, so a
+        # kill in between redoes that epoch (identically) rather than losing them.
+        backup,
     ]
-    if initial_epoch >= epochs:
-        # Nothing left to train: restore the last checkpoint and (re)write the model.
-        backup.set_model(model)
-        backup.on_train_begin()
-        model_path = save_model(model, out_dir / "model.keras")
-        return {"out_dir": out_dir, "model_path": model_path, "logs": {}, "model": model}
     history = model.fit(
         dataset,
         epochs=epochs,

@@ -123,6 +123,9 @@ def build_model(preset: dict):
     if family is None:
         raise ValueError(f"Preset {preset.get('name')!r} has no model.family.")
     cls = registry.get(family)
+    if model_cfg.get("seed") is not None:
+        # The preset's seed fixes the initial weights as well as the training noise.
+        keras.utils.set_random_seed(int(model_cfg["seed"]))
     model = cls(**model_cfg)
     compile_cfg = dict(preset["compile"])
     for key in ("g_optimizer", "d_optimizer"):

@@ -108,6 +108,31 @@ def measure(model, preset, num_samples):
     return out
 
 
+def seed_sweep(preset, seeds, out_dir):
+    """Train the 1-D preset once per seed; how often do mean and std land within 10%?"""
+    from keras_gan import training
+    from keras_gan.data import toy
+
+    runs = []
+    for seed in seeds:
+        r = training.train(
+            preset,
+            out_dir.parent / f"{out_dir.name}_seed{seed}",
+            verbose=0,
+            **{"model.seed": seed, "data.seed": seed},
+        )
+        x = r["model"].generate(10000, seed=0)
+        runs.append(
+            {"seed": seed, "mean": round(float(x.mean()), 4), "std": round(float(x.std()), 4)}
+        )
+    ok = [
+        abs(r["mean"] - toy.GAUSSIAN_1D_MEAN) / toy.GAUSSIAN_1D_MEAN < 0.1
+        and abs(r["std"] - toy.GAUSSIAN_1D_STD) / toy.GAUSSIAN_1D_STD < 0.1
+        for r in runs
+    ]
+    return {"metric": "seeds_within_10_percent", "value": f"{sum(ok)}/{len(ok)}", "runs": runs}
+
+
 def main(argv=None):
     from keras_gan import training, zoo
     from tools.benchmark import machine
@@ -120,6 +145,12 @@ def main(argv=None):
     p.add_argument("--num-samples", type=int, default=10000)
     p.add_argument("--no-write", action="store_true", help="print, do not update zoo/PRESET.json")
     p.add_argument("--verbose", type=int, default=2)
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        help="gaussian_1d: also train with these model/data seeds and record how many land within 10%%",
+    )
     args = p.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
 
@@ -133,6 +164,8 @@ def main(argv=None):
         "date": time.strftime("%Y-%m-%d"),
         "epochs": preset["train"]["epochs"],
     }
+    if args.seeds and preset["data"]["name"] == "gaussian_1d":
+        entries.append(seed_sweep(preset, args.seeds, out_dir))
     entries = [{**e, **stamp} for e in entries]
     print(json.dumps(entries, indent=2))
     if not args.no_write:

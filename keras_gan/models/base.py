@@ -415,6 +415,8 @@ class BaseGAN(keras.Model):
             layer.set_statistics(mean, std)
 
     def fit(self, x=None, *args, **kwargs):
+        if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
+            raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")
         if any(not layer.is_adapted for layer in self._standardize_layers()):
             self.adapt(x)
         return super().fit(x, *args, **kwargs)

@@ -33,10 +33,16 @@ SIGNATURES = {"serving_default", "generate", "from_latent"}
 
 FAMILIES = {
     "gan": lambda: GAN(data_shape=(12, 12, 1), latent_dim=6, hidden_units=(16,), seed=1),
-    "dcgan_ema": lambda: DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, ema_decay=0.9, seed=1),
+    "dcgan_ema": lambda: DCGAN(
+        image_shape=(16, 16, 1), latent_dim=8, base_filters=4, ema_decay=0.9, seed=1
+    ),
     "wgan_gp": lambda: WGANGP(data_shape=(16, 16, 3), latent_dim=8, base_filters=4, seed=1),
-    "mmd_toy": lambda: MMDGAN(data_shape=(2,), latent_dim=3, hidden_units=(8,), bandwidths=(1.0,), seed=1),
-    "cgan": lambda: CGAN(data_shape=(16, 16, 1), num_classes=5, latent_dim=8, base_filters=4, seed=1),
+    "mmd_toy": lambda: MMDGAN(
+        data_shape=(2,), latent_dim=3, hidden_units=(8,), bandwidths=(1.0,), seed=1
+    ),
+    "cgan": lambda: CGAN(
+        data_shape=(16, 16, 1), num_classes=5, latent_dim=8, base_filters=4, seed=1
+    ),
 }
 
 
@@ -71,26 +77,46 @@ def test_layout(exported):
     family, model, path = exported
     model_dir = path.parent
     assert path.name == "1" and (path / "saved_model.pb").exists()
-    assert {"models.config", "batching_parameters.txt", "README.md"} <= {p.name for p in model_dir.iterdir()}
-    config = text_format.Parse((model_dir / "models.config").read_text(), model_server_config_pb2.ModelServerConfig())
+    assert {"models.config", "batching_parameters.txt", "README.md"} <= {
+        p.name for p in model_dir.iterdir()
+    }
+    config = text_format.Parse(
+        (model_dir / "models.config").read_text(), model_server_config_pb2.ModelServerConfig()
+    )
     (entry,) = config.model_config_list.config
-    assert entry.name == family and entry.base_path == f"/models/{family}" and entry.model_platform == "tensorflow"
+    assert (
+        entry.name == family
+        and entry.base_path == f"/models/{family}"
+        and entry.model_platform == "tensorflow"
+    )
     batching = (model_dir / "batching_parameters.txt").read_text()
     assert re.search(r"max_batch_size \{ value: 64 \}", batching)
     readme = (model_dir / "README.md").read_text()
-    assert "tensorflow/serving:latest-gpu" in readme and "--gpus all" in readme and ":predict" in readme
+    assert (
+        "tensorflow/serving:latest-gpu" in readme
+        and "--gpus all" in readme
+        and ":predict" in readme
+    )
     meta = json.loads((path / "assets.extra" / "keras_gan.json").read_text())
     assert meta["model_class"] == type(model).__name__
     # only the sampling side: no discriminator, no optimizer state
-    assert not any("discriminator" in v.name or "critic" in v.name for v in tf.saved_model.load(str(path)).variables)
+    assert not any(
+        "discriminator" in v.name or "critic" in v.name
+        for v in tf.saved_model.load(str(path)).variables
+    )
     n_vars = len(tf.saved_model.load(str(path)).variables)
     assert n_vars == len(model.sampling_generator.variables)
 
 
 def test_saved_model_cli_show_lists_the_signatures_and_no_xla(exported):
     family, model, path = exported
-    r = subprocess.run(["saved_model_cli", "show", "--all", "--dir", str(path)],
-                       capture_output=True, text=True, env=ENV, timeout=300)
+    r = subprocess.run(
+        ["saved_model_cli", "show", "--all", "--dir", str(path)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     found = set(re.findall(r"signature_def\['(\w+)'\]", r.stdout)) - {"__saved_model_init_op"}
     assert found == SIGNATURES
@@ -115,9 +141,24 @@ def test_saved_model_cli_run_matches_the_in_memory_generator(exported, tmp_path)
         spec += f";label={tmp_path / 'label.npy'}"
     out_dir = tmp_path / "out"
     r = subprocess.run(
-        ["saved_model_cli", "run", "--dir", str(path), "--tag_set", "serve", "--signature_def", "generate",
-         "--inputs", spec, "--outdir", str(out_dir)],
-        capture_output=True, text=True, env=ENV, timeout=300,
+        [
+            "saved_model_cli",
+            "run",
+            "--dir",
+            str(path),
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "generate",
+            "--inputs",
+            spec,
+            "--outdir",
+            str(out_dir),
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
     )
     assert r.returncode == 0, r.stderr[-2000:]
     key = "samples" if len(model.data_shape) == 1 else "images"
@@ -130,27 +171,38 @@ def test_batch_independence_and_from_latent(exported):
     loaded = tf.saved_model.load(str(path))
     gen = loaded.signatures["generate"]
     key = "samples" if len(model.data_shape) == 1 else "images"
-    three = gen(seed=tf.constant([1, 2, 3], tf.int64), **{k: tf.constant(v) for k, v in extra_inputs(family, 3).items()})
+    three = gen(
+        seed=tf.constant([1, 2, 3], tf.int64),
+        **{k: tf.constant(v) for k, v in extra_inputs(family, 3).items()},
+    )
     one_extra = {k: tf.constant(v[2:3]) for k, v in extra_inputs(family, 3).items()}
     one = gen(seed=tf.constant([3], tf.int64), **one_extra)
     np.testing.assert_allclose(three[key].numpy()[2], one[key].numpy()[0], atol=1e-6)
     from keras_gan.models import latent_from_seeds
 
     z = latent_from_seeds(np.array([1, 2, 3]), model.latent_dim)
-    via_z = loaded.signatures["from_latent"](z=z, **{k: tf.constant(v) for k, v in extra_inputs(family, 3).items()})
+    via_z = loaded.signatures["from_latent"](
+        z=z, **{k: tf.constant(v) for k, v in extra_inputs(family, 3).items()}
+    )
     np.testing.assert_allclose(via_z[key].numpy(), three[key].numpy(), atol=1e-6)
     if key == "images":
         out = three
         assert out["images"].dtype == tf.float32 and out["images_uint8"].dtype == tf.uint8
         png = to_pil({"png_bytes": out["png_bytes"].numpy()})
-        np.testing.assert_array_equal(np.asarray(png[0]).reshape(out["images_uint8"].shape[1:]),
-                                      out["images_uint8"].numpy()[0])
-        np.testing.assert_array_equal(out["images_uint8"].numpy(), images.to_uint8(out["images"].numpy()))
+        np.testing.assert_array_equal(
+            np.asarray(png[0]).reshape(out["images_uint8"].shape[1:]),
+            out["images_uint8"].numpy()[0],
+        )
+        np.testing.assert_array_equal(
+            out["images_uint8"].numpy(), images.to_uint8(out["images"].numpy())
+        )
 
 
 def test_warmup_records_replay(exported):
     family, model, path = exported
-    records = list(tf.data.TFRecordDataset(str(path / "assets.extra" / "tf_serving_warmup_requests")))
+    records = list(
+        tf.data.TFRecordDataset(str(path / "assets.extra" / "tf_serving_warmup_requests"))
+    )
     servable = Servable(family, path.parent)
     seen = set()
     for raw in records:
@@ -176,7 +228,9 @@ def test_rest_and_grpc_clients(exported):
             np.testing.assert_allclose(out[key], want, atol=1e-5)
             if key == "images":
                 assert out["images_uint8"].dtype == np.uint8
-                assert isinstance(out["png_bytes"][0], bytes) and out["png_bytes"][0][:4] == b"\x89PNG"
+                assert (
+                    isinstance(out["png_bytes"][0], bytes) and out["png_bytes"][0][:4] == b"\x89PNG"
+                )
         out = Client(f"grpc://127.0.0.1:{em.grpc_port}").predict(family, inputs)
         np.testing.assert_allclose(out[key], want, atol=1e-5)
         assert rest.status(family)["model_version_status"][0]["state"] == "AVAILABLE"
@@ -201,8 +255,14 @@ def served_cgan(tmp_path_factory):
         ({"seed": np.array([1.5, 2.0]), "label": np.array([0, 1], np.int32)}, r"int64"),
         ({"seed": np.array([[1, 2]], np.int64), "label": np.array([[0, 1]], np.int32)}, r"shape"),
         ({"seed": np.array([1, 2], np.int64)}, r"Missing input\(s\): label"),
-        ({"seed": np.array([1, 2], np.int64), "label": np.array([0, 7], np.int32)}, r"label must be in \[0, 5\)"),
-        ({"seed": np.array([1, 2], np.int64), "label": np.array([-1, 0], np.int32)}, r"negative label"),
+        (
+            {"seed": np.array([1, 2], np.int64), "label": np.array([0, 7], np.int32)},
+            r"label must be in \[0, 5\)",
+        ),
+        (
+            {"seed": np.array([1, 2], np.int64), "label": np.array([-1, 0], np.int32)},
+            r"negative label",
+        ),
     ],
     ids=["wrong-dtype", "wrong-rank", "missing-input", "label-too-big", "label-negative"],
 )
@@ -227,7 +287,9 @@ def test_unknown_model_and_signature(served_cgan):
 
 
 def test_rest_json_follows_the_documented_encoding():
-    body = encode_request({"seed": np.array([1, 2]), "image_bytes": [b"\x89PNG", b"\x00\xff"]}, "a_to_b")
+    body = encode_request(
+        {"seed": np.array([1, 2]), "image_bytes": [b"\x89PNG", b"\x00\xff"]}, "a_to_b"
+    )
     assert body == {
         "signature_name": "a_to_b",
         "instances": [
@@ -235,14 +297,20 @@ def test_rest_json_follows_the_documented_encoding():
             {"seed": 2, "image_bytes": {"b64": "AP8="}},
         ],
     }
-    col = encode_request({"text": np.array(["a thin 3", "a 7"], dtype=object), "seed": [1, 2]}, format="columnar")
+    col = encode_request(
+        {"text": np.array(["a thin 3", "a 7"], dtype=object), "seed": [1, 2]}, format="columnar"
+    )
     assert col["inputs"] == {"text": ["a thin 3", "a 7"], "seed": [1, 2]}
     with pytest.raises(ValueError, match="same batch size"):
         encode_request({"seed": [1, 2], "label": [0]})
-    resp = decode_response({"predictions": [
-        {"images_uint8": [[[0]]], "png_bytes": {"b64": "AAE="}},
-        {"images_uint8": [[[255]]], "png_bytes": {"b64": "AgM="}},
-    ]})
+    resp = decode_response(
+        {
+            "predictions": [
+                {"images_uint8": [[[0]]], "png_bytes": {"b64": "AAE="}},
+                {"images_uint8": [[[255]]], "png_bytes": {"b64": "AgM="}},
+            ]
+        }
+    )
     assert resp["images_uint8"].dtype == np.uint8 and resp["images_uint8"].shape == (2, 1, 1, 1)
     assert list(resp["png_bytes"]) == [b"\x00\x01", b"\x02\x03"]
     assert decode_response({"outputs": {"images": [[0.5]]}})["images"].dtype == np.float32
@@ -276,15 +344,52 @@ def test_unwritable_export_dir(tmp_path):
 def test_cli_predict_against_the_emulator(served_cgan, tmp_path):
     _, em = served_cgan
     r = subprocess.run(
-        [sys.executable, "-m", "keras_gan.cli", "predict", "--url", f"localhost:{em.rest_port}", "--model", "cgan",
-         "--seed", "1", "2", "3", "--label", "0", "1", "2", "--out", str(tmp_path / "p.png")],
-        capture_output=True, text=True, env=ENV, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "keras_gan.cli",
+            "predict",
+            "--url",
+            f"localhost:{em.rest_port}",
+            "--model",
+            "cgan",
+            "--seed",
+            "1",
+            "2",
+            "3",
+            "--label",
+            "0",
+            "1",
+            "2",
+            "--out",
+            str(tmp_path / "p.png"),
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
     )
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "p.png").stat().st_size > 100
     r = subprocess.run(
-        [sys.executable, "-m", "keras_gan.cli", "predict", "--url", f"localhost:{em.rest_port}", "--model", "cgan",
-         "--seed", "1", "--label", "9"],
-        capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "keras_gan.cli",
+            "predict",
+            "--url",
+            f"localhost:{em.rest_port}",
+            "--model",
+            "cgan",
+            "--seed",
+            "1",
+            "--label",
+            "9",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert r.returncode == 1 and "label must be in [0, 5)" in r.stderr

@@ -30,7 +30,7 @@ import grpc
 import numpy as np
 import tensorflow as tf
 from google.protobuf import json_format
-from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
+from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
     predict_pb2,
@@ -62,7 +62,7 @@ class Servable:
         if name not in self.loaded.signatures:
             raise ServingFailure(
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"Serving signature name: \"{name}\" not found in signature def",
+                f'Serving signature name: "{name}" not found in signature def',
             )
         fn = self.loaded.signatures[name]
         _, spec = fn.structured_input_signature
@@ -72,10 +72,14 @@ class Servable:
         fn, spec = self.signature(request.model_spec.signature_name)
         missing = sorted(set(spec) - set(request.inputs))
         if missing:
-            raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, f"Missing input(s): {', '.join(missing)}")
+            raise ServingFailure(
+                grpc.StatusCode.INVALID_ARGUMENT, f"Missing input(s): {', '.join(missing)}"
+            )
         extra = sorted(set(request.inputs) - set(spec))
         if extra:
-            raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, f"Unexpected input(s): {', '.join(extra)}")
+            raise ServingFailure(
+                grpc.StatusCode.INVALID_ARGUMENT, f"Unexpected input(s): {', '.join(extra)}"
+            )
         args = {}
         for key, ts in spec.items():
             proto = request.inputs[key]
@@ -124,7 +128,9 @@ class _Servicer(prediction_service_pb2_grpc.PredictionServiceServicer):
 
     def _servable(self, spec, context):
         if spec.name not in self.servables:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"Servable not found for request: Latest({spec.name})")
+            context.abort(
+                grpc.StatusCode.NOT_FOUND, f"Servable not found for request: Latest({spec.name})"
+            )
         return self.servables[spec.name]
 
     def Predict(self, request, context):
@@ -139,7 +145,9 @@ class _Servicer(prediction_service_pb2_grpc.PredictionServiceServicer):
 
 def start_grpc(servables):
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(_Servicer(servables), server)
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+        _Servicer(servables), server
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port
@@ -152,7 +160,9 @@ def _from_json(name, value, dtype):
     def walk(v):
         if isinstance(v, dict):
             if set(v) != {"b64"}:
-                raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, f"Bad object for {name}: {v}")
+                raise ServingFailure(
+                    grpc.StatusCode.INVALID_ARGUMENT, f"Bad object for {name}: {v}"
+                )
             return base64.b64decode(v["b64"])
         if isinstance(v, list):
             return [walk(x) for x in v]
@@ -164,7 +174,9 @@ def _from_json(name, value, dtype):
         return arr
     arr = np.asarray(value)
     if arr.dtype == object or arr.dtype.kind in "US":
-        raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, f"Input {name}: expected {dtype.name} numbers")
+        raise ServingFailure(
+            grpc.StatusCode.INVALID_ARGUMENT, f"Input {name}: expected {dtype.name} numbers"
+        )
     if dtype.is_integer and arr.dtype.kind == "f":
         if not np.all(arr == np.round(arr)):
             raise ServingFailure(
@@ -192,19 +204,28 @@ def rest_predict(servable, body):
     signature_name = body.get("signature_name", "serving_default")
     _, spec = servable.signature(signature_name)
     if ("instances" in body) == ("inputs" in body):
-        raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, "Request must have exactly one of 'instances' or 'inputs'")
+        raise ServingFailure(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "Request must have exactly one of 'instances' or 'inputs'",
+        )
     if "instances" in body:
         rows = body["instances"]
         if not isinstance(rows, list) or not rows:
-            raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, "'instances' must be a non-empty list")
+            raise ServingFailure(
+                grpc.StatusCode.INVALID_ARGUMENT, "'instances' must be a non-empty list"
+            )
         if isinstance(rows[0], dict):
             keys = set(rows[0])
             if any(set(r) != keys for r in rows):
-                raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, "Every instance must name the same inputs")
+                raise ServingFailure(
+                    grpc.StatusCode.INVALID_ARGUMENT, "Every instance must name the same inputs"
+                )
             columns = {k: [r[k] for r in rows] for k in keys}
         else:
             if len(spec) != 1:
-                raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, "Unnamed instances need a one-input signature")
+                raise ServingFailure(
+                    grpc.StatusCode.INVALID_ARGUMENT, "Unnamed instances need a one-input signature"
+                )
             columns = {next(iter(spec)): rows}
     else:
         inputs = body["inputs"]
@@ -219,7 +240,11 @@ def rest_predict(servable, body):
     outputs = {k: tf.make_ndarray(v) for k, v in response.outputs.items()}
     if "instances" in body:
         n = len(next(iter(outputs.values())))
-        return {"predictions": [{k: _to_json(k, v[i : i + 1])[0] for k, v in outputs.items()} for i in range(n)]}
+        return {
+            "predictions": [
+                {k: _to_json(k, v[i : i + 1])[0] for k, v in outputs.items()} for i in range(n)
+            ]
+        }
     return {"outputs": {k: _to_json(k, v) for k, v in outputs.items()}}
 
 
@@ -266,9 +291,18 @@ def start_rest(servables):
             if verb == "metadata":
                 self._send(200, json_format.MessageToDict(s.metadata()))
             else:
-                self._send(200, {"model_version_status": [{
-                    "version": str(s.version), "state": "AVAILABLE",
-                    "status": {"error_code": "OK", "error_message": ""}}]})
+                self._send(
+                    200,
+                    {
+                        "model_version_status": [
+                            {
+                                "version": str(s.version),
+                                "state": "AVAILABLE",
+                                "status": {"error_code": "OK", "error_message": ""},
+                            }
+                        ]
+                    },
+                )
 
         def do_POST(self):
             name, version, verb = self._route()
