@@ -18,14 +18,34 @@ from keras_gan.saving import load_model
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 RUN = [
-    "train", "dcgan_mnist", "--epochs", "6", "--batch-size", "32", "--verbose", "0",
-    "--set", "latent_dim=8", "--set", "base_filters=8", "--set", "limit=1600", "--set", "sample_every=1",
+    "train",
+    "dcgan_mnist",
+    "--epochs",
+    "6",
+    "--batch-size",
+    "32",
+    "--verbose",
+    "0",
+    "--set",
+    "latent_dim=8",
+    "--set",
+    "base_filters=8",
+    "--set",
+    "limit=1600",
+    "--set",
+    "sample_every=1",
 ]
 
 
 def cli(*args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "keras_gan.cli", *args], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "keras_gan.cli", *args],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
@@ -43,7 +63,9 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert not (killed / "model.keras").exists()
-    done_epochs = json.loads(sorted((killed / "backup").glob("epoch_*/meta.json"))[-1].read_text())["epoch"]
+    done_epochs = json.loads(sorted((killed / "backup").glob("epoch_*/meta.json"))[-1].read_text())[
+        "epoch"
+    ]
     assert 2 <= done_epochs < 6
     resumed = cli(*RUN, "--out", str(killed))
     assert resumed.wait(timeout=600) == 0, resumed.stderr.read()[-2000:]
@@ -58,7 +80,9 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
             np.testing.assert_array_equal(va.numpy(), vb.numpy())
     np.testing.assert_array_equal(a.seed_generator.state.numpy(), b.seed_generator.state.numpy())
     # the grids and the log continue: one grid and one CSV row per epoch
-    assert sorted(p.name for p in (killed / "samples").glob("epoch_*.png")) == [f"epoch_{i:04d}.png" for i in range(1, 7)]
+    assert sorted(p.name for p in (killed / "samples").glob("epoch_*.png")) == [
+        f"epoch_{i:04d}.png" for i in range(1, 7)
+    ]
     rows = (killed / "history.csv").read_text().strip().splitlines()[1:]
     assert [int(r.split(",")[0]) for r in rows][-3:] == [3, 4, 5]
     assert len(list((killed / "backup").glob("epoch_*"))) == 2  # the newest two are kept
@@ -82,15 +106,35 @@ def test_damaged_checkpoint_falls_back_to_the_previous_one(tmp_path):
     (ckpts[0] / "state.weights.h5").write_bytes(b"garbage")
     backup2 = training.ResumableBackup(out / "backup")
     backup2.set_model(model)
-    with pytest.raises(RuntimeError, match="No checkpoint .* could be loaded. Move the folder aside"):
+    with pytest.raises(
+        RuntimeError, match="No checkpoint .* could be loaded. Move the folder aside"
+    ):
         backup2.on_train_begin()
 
 
 def test_resume_refuses_a_different_model(tmp_path):
     out = tmp_path / "run"
-    training.train("dcgan_mnist", out, epochs=1, batch_size=32, latent_dim=8, base_filters=4, limit=64, verbose=0)
+    training.train(
+        "dcgan_mnist",
+        out,
+        epochs=1,
+        batch_size=32,
+        latent_dim=8,
+        base_filters=4,
+        limit=64,
+        verbose=0,
+    )
     with pytest.raises(ValueError, match="different model configuration"):
-        training.train("dcgan_mnist", out, epochs=2, batch_size=32, latent_dim=16, base_filters=4, limit=64, verbose=0)
+        training.train(
+            "dcgan_mnist",
+            out,
+            epochs=2,
+            batch_size=32,
+            latent_dim=16,
+            base_filters=4,
+            limit=64,
+            verbose=0,
+        )
 
 
 def nan_dataset(n=64, bad_batch=3):
@@ -111,7 +155,11 @@ def test_guard_stops_on_nan_with_the_evidence(tmp_path):
     model.fit(nan_dataset(), epochs=3, callbacks=[guard], verbose=0)
     assert int(model.g_optimizer.iterations.numpy()) == 0  # stopped, the epoch-start state put back
     (event,) = [e for e in guard.events if e["kind"] == "stopped"]
-    assert "non-finite" in event["message"] and "batch 4" in event["message"] and "NaN" in event["message"]
+    assert (
+        "non-finite" in event["message"]
+        and "batch 4" in event["message"]
+        and "NaN" in event["message"]
+    )
     assert "stopped" in (tmp_path / "guard.log").read_text()
     assert all(np.isfinite(w.numpy()).all() for w in model.weights)  # the good state is back
 
