@@ -75,7 +75,7 @@ def cmd_train(args):
     )
     print(f"Model: {result['model_path']}")
     print(f"Sample grids: {out_dir / 'samples'}")
-    if args.export:
+    if args.export and result.get("is_chief", True):
         from keras_gan import export
 
         path = export.export(

@@ -59,9 +59,12 @@ class ResumableBackup(keras.callbacks.Callback):
         delete_on_end: remove the folder when training completes.
     """
 
-    def __init__(self, backup_dir, keep=2, delete_on_end=False):
+    def __init__(self, backup_dir, keep=2, delete_on_end=False, write_dir=None):
         super().__init__()
         self.backup_dir = Path(backup_dir)
+        # Multi-worker: every worker resumes from the chief's checkpoints but
+        # only the chief writes there (the others write to a scratch folder).
+        self.write_dir = Path(write_dir) if write_dir is not None else self.backup_dir
         self.keep = max(1, int(keep))
         self.delete_on_end = delete_on_end
         self.restored_epoch = 0
@@ -110,9 +113,9 @@ class ResumableBackup(keras.callbacks.Callback):
         self.save(epoch + 1, logs)
 
     def save(self, epoch, logs=None):
-        self.backup_dir.mkdir(parents=True, exist_ok=True)
-        final = self.backup_dir / f"epoch_{epoch:06d}"
-        tmp = self.backup_dir / f".tmp-epoch_{epoch:06d}-{os.getpid()}"
+        self.write_dir.mkdir(parents=True, exist_ok=True)
+        final = self.write_dir / f"epoch_{epoch:06d}"
+        tmp = self.write_dir / f".tmp-epoch_{epoch:06d}-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
@@ -122,8 +125,9 @@ class ResumableBackup(keras.callbacks.Callback):
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
-        for old in self.checkpoints()[self.keep :]:
-            shutil.rmtree(old, ignore_errors=True)
+        if self.write_dir == self.backup_dir:
+            for old in self.checkpoints()[self.keep :]:
+                shutil.rmtree(old, ignore_errors=True)
 
     def on_train_end(self, logs=None):
         if self.delete_on_end and self.backup_dir.exists():
@@ -144,6 +148,15 @@ def make_strategy(name):
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
     raise ValueError(f"Unknown strategy {name!r}; expected mirrored, multiworker or tpu.")
+
+
+def worker_role(strategy):
+    """(is_chief, task id) of this process in a multi-worker strategy; (True, 0) otherwise."""
+    if strategy is None or not hasattr(strategy.extended, "should_checkpoint"):
+        return True, 0
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task_id = getattr(resolver, "task_id", 0) or 0
+    return bool(strategy.extended.should_checkpoint), int(task_id)
 
 
 def _check_out_dir(out_dir: Path):
@@ -188,7 +201,12 @@ def train(
     if isinstance(strategy, str) or strategy is None:
         strategy = make_strategy(strategy)
 
-    config_path = out_dir / "config.json"
+    run_dir = out_dir
+    is_chief, task_id = worker_role(strategy)
+    if not is_chief:
+        # Workers other than the chief write their copies to a scratch folder.
+        out_dir = run_dir / f".worker-{task_id}"
+    config_path = run_dir / "config.json"
     if resume and config_path.exists():
         previous = json.loads(config_path.read_text())
         if previous.get("model") != preset.get("model"):
@@ -196,7 +214,7 @@ def train(
                 f"{out_dir} holds a run of a different model configuration; resume needs the "
                 "same one. Pass another --out folder, or --no-resume to start afresh there."
             )
-    backup = ResumableBackup(out_dir / "backup")
+    backup = ResumableBackup(run_dir / "backup", write_dir=out_dir / "backup")
     initial_epoch = backup.latest_epoch() if resume else 0
     # Build everything before writing anything: a bad setting leaves no half-made run.
     loaded = zoo.load(
@@ -205,7 +223,8 @@ def train(
     model, dataset, steps = loaded.model, loaded.dataset, loaded.steps_per_epoch
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write_text(config_path, json.dumps(preset, indent=2) + "\n")
+    if is_chief:
+        _atomic_write_text(config_path, json.dumps(preset, indent=2) + "\n")
     if not resume and backup.backup_dir.exists():
         shutil.rmtree(backup.backup_dir)
     if initial_epoch >= epochs:
@@ -242,5 +261,14 @@ def train(
         verbose=verbose,
     )
     model_path = save_model(model, out_dir / "model.keras")
+    if not is_chief:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        model_path = run_dir / "model.keras"
     final_logs = {k: float(v[-1]) for k, v in history.history.items()} if history.history else {}
-    return {"out_dir": out_dir, "model_path": model_path, "logs": final_logs, "model": model}
+    return {
+        "out_dir": run_dir,
+        "model_path": model_path,
+        "logs": final_logs,
+        "model": model,
+        "is_chief": is_chief,
+    }

@@ -599,7 +599,12 @@ class BaseGAN(keras.Model):
         for name, tracker in self._trackers.items():
             if name in logs:
                 tracker.update_state(tf.reduce_mean(tf.cast(logs[name], tf.float32)))
-        return {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3 reduces per-replica logs under multi-worker strategies with
+            # strategy.reduce("MEAN", v, axis=0), which needs a batch axis.
+            results = {k: tf.reshape(v, [1]) for k, v in results.items()}
+        return results
 
     def test_step(self, data):
         # `evaluate` reports the losses on held-out data without updating anything.

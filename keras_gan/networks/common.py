@@ -26,8 +26,14 @@ def normalization(kind, name=None):
     if kind in (None, "none", False):
         return None
     if kind == "batch":
+        # synchronized: under tf.distribute the batch statistics are those of
+        # the global batch, so N devices train like one (a no-op on one device).
         return layers.BatchNormalization(
-            momentum=0.9, epsilon=1e-5, gamma_initializer=bn_gamma_init(), name=name
+            momentum=0.9,
+            epsilon=1e-5,
+            gamma_initializer=bn_gamma_init(),
+            synchronized=True,
+            name=name,
         )
     if kind == "layer":
         return layers.LayerNormalization(epsilon=1e-5, name=name)
