@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 from keras_gan import export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +137,7 @@ def test_multi_worker_trains_and_checkpoints(tmp_path):
             )
         )
     outputs = [p.communicate(timeout=600) for p in procs]
-    for p, (so, se) in zip(procs, outputs):
+    for p, (_so, se) in zip(procs, outputs):
         assert p.returncode == 0, se[-3000:]
     assert (out / "model.keras").exists()
     assert sorted(p.name for p in (out / "backup").iterdir()) == ["epoch_000001", "epoch_000002"]
