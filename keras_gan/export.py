@@ -173,6 +173,17 @@ def _signature_doc(name, spec):
     return "\n".join(lines)
 
 
+def _python_inputs(example_request):
+    parts = []
+    for key, value in example_request[0].items():
+        if isinstance(value, (int, float, str)):
+            values = [row[key] for row in example_request]
+            parts.append(f"{json.dumps(key)}: {json.dumps(values)}")
+        else:
+            parts.append(f"{json.dumps(key)}: {key}  # numpy array, see the signature below")
+    return "{" + ", ".join(parts) + "}"
+
+
 def write_readme(model_dir, name, signatures, example_request):
     first = next(iter(signatures))
     text = f"""# {name}: a keras-gan generator for TensorFlow Serving
@@ -207,8 +218,8 @@ Python (REST or gRPC):
 ```
 from keras_gan.serving import Client
 client = Client("localhost:8501")            # or Client("grpc://localhost:8500")
-out = client.predict("{name}", {{"seed": [1, 2, 3]}}, signature="{first}")
-images = out["images_uint8"]                 # numpy uint8 [3, H, W, C]
+out = client.predict("{name}", {_python_inputs(example_request)}, signature="{first}")
+images = out["images_uint8"]                 # numpy uint8 [N, H, W, C]
 ```
 
 ## Signatures
@@ -330,8 +341,13 @@ def export(
     (model_dir / "batching_parameters.txt").write_text(batching_parameters(max_batch_size))
     loaded = tf.saved_model.load(str(final))
     first_inputs = endpoints[next(iter(endpoints))][2]
+
+    def jsonable(value):
+        value = value.tolist() if hasattr(value, "tolist") else value
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
     example_request = [
-        {k: np.asarray(v)[i].tolist() for k, v in first_inputs.items()} for i in range(2)
+        {k: jsonable(np.asarray(v)[i]) for k, v in first_inputs.items()} for i in range(2)
     ]
     write_readme(model_dir, name, describe_signatures(loaded), example_request)
     return final

@@ -153,6 +153,9 @@ def build_dataset(preset: dict, stream=False, initial_epoch=0):
     if fn is None:
         raise ValueError(f"Preset data.loader {loader!r} is not a function of keras_gan.data.")
     if not stream:
+        if loader == "load_unpaired" and preset["train"].get("steps_per_epoch"):
+            # an unpaired dataset has no natural epoch; it takes the preset's
+            cfg["steps_per_epoch"] = preset["train"]["steps_per_epoch"]
         return fn(name, batch_size=batch_size, **cfg), None
     epochs = int(preset["train"]["epochs"])
     ds = fn(

@@ -77,6 +77,26 @@ def measure(model, preset, num_samples):
                 "num_samples": 2500,
             },
         ]
+    elif preset["model"]["family"] == "cyclegan":
+        from keras_gan.metrics.translation import translation_scores
+
+        scores = translation_scores(
+            model, preset["data"]["name"], preset["data"]["domain_b"], limit=2000
+        )
+        out += [
+            {"metric": k, "value": v, "split": "test", "num_images": scores["num_images_a"]}
+            for k, v in scores.items()
+            if not k.startswith("num_")
+        ]
+    elif preset["model"]["family"] == "text2image":
+        from keras_gan.metrics.text import text_to_image_scores
+
+        scores = text_to_image_scores(model, num_per_class=max(1, num_samples // 10))
+        out += [
+            {"metric": k, "value": v, "num_captions": scores["num_captions"]}
+            for k, v in scores.items()
+            if k != "num_captions"
+        ]
     else:
         names = ["fid", "kid", "pr", "class_coverage"]
         res = metrics.evaluate(model, name, names, num_samples)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -258,6 +260,27 @@ register_dataset(
 )
 
 
+def _mnist_captions(split):
+    from keras_gan.data import captions
+
+    return captions.mnist_captions_arrays(split)
+
+
+register_dataset(
+    DatasetInfo(
+        "mnist_captions",
+        "image_text",
+        (28, 28, 1),
+        10,
+        ("train", "test"),
+        "MNIST with 2 captions per image naming the digit and measured thickness, slant "
+        "and width (keras_gan.data.captions); yields (image, caption) pairs.",
+        cached=False,
+    ),
+    arrays_fn=_mnist_captions,
+)
+
+
 def list_datasets():
     """Names of every dataset `load` knows."""
     return sorted(_DATASETS)
@@ -457,7 +480,8 @@ def load(
         name: a dataset name (see `list_datasets()`).
         split: ``"train"`` or ``"test"``, optionally sliced: ``"train[:1000]"``.
         batch_size: examples per batch.
-        with_labels: yield ``(images, labels)`` instead of images.
+        with_labels: yield ``(images, labels)`` instead of images (always on for
+            captioned datasets such as ``mnist_captions``: ``(images, captions)``).
         shuffle: reshuffle every epoch.
         seed: shuffle seed.
         drop_remainder: drop the last, smaller batch.
@@ -477,10 +501,12 @@ def load(
         >>> model.fit(ds, epochs=5)
     """
     x, y = load_arrays(name, split)
+    if get_info(name).kind == "image_text":
+        with_labels = True  # (image, caption) pairs: the captions are the point
     if limit is not None:
         x, y = x[: int(limit)], y[: int(limit)]
     if image_size is not None:
-        if get_info(name).kind != "image":
+        if get_info(name).kind not in ("image", "image_text"):
             raise ValueError(f"image_size applies to image datasets; {name!r} is not one.")
         x = resize_images(x, image_size)
     return make_dataset(
@@ -496,3 +522,159 @@ def load(
         steps_per_epoch=steps_per_epoch,
         name=f"{name}:{split}",
     )
+
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def _folder_images(path):
+    from PIL import Image
+
+    files = sorted(p for p in Path(path).rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(
+            f"Folder {str(path)!r} holds no images ({', '.join(_IMAGE_SUFFIXES)}); point "
+            "load_unpaired at a folder of image files."
+        )
+    arrays = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                im = im.convert("L" if im.mode in ("L", "1", "I;16", "P") else "RGB")
+                arrays.append(np.asarray(im, np.uint8))
+        except OSError as e:
+            raise ValueError(f"Cannot read image {str(f)!r}: {e}") from e
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        # different sizes: bring them to the first one
+        h, w = arrays[0].shape[:2]
+        arrays = [
+            np.asarray(Image.fromarray(a).resize((w, h), Image.BILINEAR), np.uint8) for a in arrays
+        ]
+    x = np.stack(arrays)
+    return x[..., None] if x.ndim == 3 else x
+
+
+def _domain_arrays(domain, split):
+    """uint8 images [N, H, W, C] of one domain: a dataset name, a folder or an array."""
+    if isinstance(domain, np.ndarray):
+        x = domain
+        label = f"array{tuple(x.shape)}"
+    elif isinstance(domain, (str, os.PathLike)) and Path(domain).is_dir():
+        x = _folder_images(domain)
+        label = str(domain)
+    elif isinstance(domain, str):
+        if get_info(domain).kind != "image":
+            raise ValueError(f"load_unpaired needs image datasets; {domain!r} is not one.")
+        x, _ = load_arrays(domain, split)
+        label = f"{domain}:{split}"
+    else:
+        raise TypeError(
+            "A domain is a dataset name, a folder of images or a uint8 array [N, H, W, C]; "
+            f"got {type(domain).__name__}."
+        )
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"Domain {label} must hold images [N, H, W, 1 or 3]; got shape {tuple(x.shape)}."
+        )
+    if x.dtype != np.uint8:
+        raise TypeError(f"Domain {label} must hold uint8 images in [0, 255]; got {x.dtype}.")
+    if len(x) == 0:
+        raise ValueError(f"Domain {label} is empty: there is nothing to train on.")
+    return x, label
+
+
+def _domain_stream(x, batch_size, seed, domain, first_batch):
+    """Endless batches of one domain: epoch e of this domain is the permutation (seed, domain, e)."""
+    n = len(x)
+    xs = tf.constant(x)
+
+    def order(e):
+        keys = tf.random.stateless_uniform(
+            [n], seed=tf.stack([tf.cast(seed, tf.int64) * 7919 + domain, e])
+        )
+        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys))
+
+    ds = tf.data.Dataset.range(0, 2**62).flat_map(order).batch(batch_size, drop_remainder=True)
+    ds = ds.skip(first_batch)
+    return ds.map(lambda i: to_float(tf.gather(xs, i)), num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def load_unpaired(
+    domain_a,
+    domain_b,
+    split="train",
+    *,
+    batch_size=16,
+    image_size=None,
+    seed=None,
+    limit=None,
+    steps_per_epoch=None,
+    epochs=None,
+    initial_epoch=0,
+):
+    """Two independent, shuffled image streams for unpaired translation (CycleGAN).
+
+    Each domain is a dataset name (``"mnist"``, ``"digits"``, ...), a folder of
+    image files, or a uint8 array ``[N, H, W, C]``. Both are resized to
+    ``image_size`` (default: domain A's size) and must have the same number of
+    channels. Labels are never yielded (evaluation uses them separately). The
+    two domains are shuffled independently, so a batch pairs unrelated images.
+
+    Args:
+        split: split of named datasets, e.g. ``"train"`` or ``"test[:500]"``.
+        batch_size: images per domain per batch.
+        limit: keep at most this many images of each domain.
+        steps_per_epoch: batches per epoch; default one pass over the smaller
+            domain (the larger one simply continues in the next epoch).
+        epochs, initial_epoch: return one resumable stream for these epochs
+            (batches depend only on ``(seed, epoch)``, as `make_dataset`).
+
+    Returns:
+        A dataset of ``(images_a, images_b)`` float32 batches in [-1, 1], of
+        exactly ``steps_per_epoch`` batches per epoch.
+    """
+    xa, label_a = _domain_arrays(domain_a, split)
+    xb, label_b = _domain_arrays(domain_b, split)
+    if limit is not None:
+        xa, xb = xa[: int(limit)], xb[: int(limit)]
+    if xa.shape[-1] != xb.shape[-1]:
+        raise ValueError(
+            f"Domain A ({label_a}) has {xa.shape[-1]} channel(s) and domain B ({label_b}) "
+            f"{xb.shape[-1]}; convert one of them so that both match."
+        )
+    size = tuple(xa.shape[1:3]) if image_size is None else image_size
+    xa, xb = resize_images(xa, size), resize_images(xb, size)
+    if batch_size is None or int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    batch_size = int(batch_size)
+    smallest = min(len(xa), len(xb))
+    if smallest < batch_size:
+        raise ValueError(
+            f"A domain has {smallest} images, fewer than one batch of {batch_size}. Use a "
+            "smaller batch_size or more data."
+        )
+    steps = int(steps_per_epoch) if steps_per_epoch else smallest // batch_size
+    seed = 0 if seed is None else int(seed)
+    if epochs is not None:
+        first = int(initial_epoch) * steps
+        total = max(0, int(epochs) - int(initial_epoch)) * steps
+        ds = tf.data.Dataset.zip(
+            _domain_stream(xa, batch_size, seed, 0, first),
+            _domain_stream(xb, batch_size, seed, 1, first),
+        ).take(total)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(total))
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    def domain(x, s):
+        d = tf.data.Dataset.from_tensor_slices(x)
+        d = d.shuffle(min(len(x), 60_000), seed=s, reshuffle_each_iteration=True).repeat()
+        return d.batch(batch_size, drop_remainder=True).map(
+            to_float, num_parallel_calls=tf.data.AUTOTUNE
+        )
+
+    ds = tf.data.Dataset.zip(domain(xa, seed), domain(xb, seed + 1)).take(steps)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -284,9 +284,9 @@ class BaseGAN(keras.Model):
         self.g_optimizer = g_opt
         self.d_optimizer = d_opt
         # Build optimizer state now so that `load_model` can restore it.
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.g_optimizer.build(self.generator_variables())
         if self.discriminator is not None:
-            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.d_optimizer.build(self.discriminator_variables())
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
         self._compile_args = {"loss": loss_pair.name, "jit_compile": jit_compile, **kwargs}
 
@@ -304,6 +304,14 @@ class BaseGAN(keras.Model):
         config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
         config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
         self.compile(**config)
+
+    def generator_variables(self):
+        """The variables `g_optimizer` updates (CycleGAN has two generators)."""
+        return self.generator.trainable_variables
+
+    def discriminator_variables(self):
+        """The variables `d_optimizer` updates."""
+        return self.discriminator.trainable_variables
 
     # --- metrics --------------------------------------------------------------
 

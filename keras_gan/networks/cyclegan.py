@@ -42,8 +42,15 @@ def _init():
 def _conv_block(x, filters, kernel, strides, name, norm="instance", act="relu", reflect=0):
     if reflect:
         x = ReflectionPadding2D(reflect, name=f"{name}_pad")(x)
-    x = layers.Conv2D(filters, kernel, strides=strides, padding="valid" if reflect else "same",
-                      kernel_initializer=_init(), use_bias=norm is None, name=f"{name}_conv")(x)
+    x = layers.Conv2D(
+        filters,
+        kernel,
+        strides=strides,
+        padding="valid" if reflect else "same",
+        kernel_initializer=_init(),
+        use_bias=norm is None,
+        name=f"{name}_conv",
+    )(x)
     n = normalization(norm, name=f"{name}_norm")
     if n is not None:
         x = n(x)
@@ -67,15 +74,25 @@ def resnet_generator(image_shape, filters=32, num_res_blocks=6, norm="instance",
         r = _conv_block(r, 4 * filters, 3, 1, f"res{i}_b", norm, act=None, reflect=1)
         y = layers.Add(name=f"res{i}_add")([y, r])
     for i, f in enumerate((2 * filters, filters)):
-        y = layers.Conv2DTranspose(f, 3, strides=2, padding="same", kernel_initializer=_init(),
-                                   use_bias=norm is None, name=f"u{i}_convT")(y)
+        y = layers.Conv2DTranspose(
+            f,
+            3,
+            strides=2,
+            padding="same",
+            kernel_initializer=_init(),
+            use_bias=norm is None,
+            name=f"u{i}_convT",
+        )(y)
         n = normalization(norm, name=f"u{i}_norm")
         if n is not None:
             y = n(y)
         y = layers.ReLU(name=f"u{i}_relu")(y)
     # transposed convolutions may overshoot odd sizes; crop back to H x W
-    y = layers.Cropping2D(((0, y.shape[1] - h), (0, y.shape[2] - w)), name="crop")(y) if (
-        y.shape[1] != h or y.shape[2] != w) else y
+    y = (
+        layers.Cropping2D(((0, y.shape[1] - h), (0, y.shape[2] - w)), name="crop")(y)
+        if (y.shape[1] != h or y.shape[2] != w)
+        else y
+    )
     y = ReflectionPadding2D(3, name="out_pad")(y)
     y = layers.Conv2D(c, 7, padding="valid", kernel_initializer=_init(), name="out_conv")(y)
     out = layers.Activation("tanh", dtype="float32", name="tanh")(y)

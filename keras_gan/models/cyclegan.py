@@ -1,0 +1,501 @@
+"""CycleGAN: unpaired image-to-image translation (Zhu et al. 2017)."""
+
+from __future__ import annotations
+
+import logging
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan.models.base import BaseGAN
+from keras_gan.networks.cyclegan import patch_discriminator, resnet_generator
+from keras_gan.registry import register
+
+log = logging.getLogger("keras_gan")
+
+PREVIEW_IMAGES = 8
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class ImagePool(keras.layers.Layer):
+    """A history of generated images for the discriminator (Shrivastava et al. 2017).
+
+    CycleGAN's buffer: the first ``pool_size`` images fill it and pass through;
+    after that each new image, with probability 1/2, is swapped for a random
+    stored one (the stored one goes to the discriminator, the new one into the
+    pool), otherwise it passes through. The pool is a layer weight, so it is
+    saved with the model and a resumed run continues with the same history.
+    ``pool_size=0`` disables it.
+    """
+
+    def __init__(self, pool_size=50, image_shape=(28, 28, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = int(pool_size)
+        if self.pool_size < 0:
+            raise ValueError(f"pool_size must be >= 0; got {pool_size!r}.")
+        self.image_shape = tuple(int(d) for d in image_shape)
+        if self.pool_size:
+            self.images = self.add_weight(
+                shape=(self.pool_size, *self.image_shape),
+                initializer="zeros",
+                trainable=False,
+                name="images",
+                aggregation="only_first_replica",
+            )
+            self.count = self.add_weight(
+                shape=(),
+                initializer="zeros",
+                dtype="int32",
+                trainable=False,
+                name="count",
+                aggregation="only_first_replica",
+            )
+        self.built = True
+
+    def query(self, images, uniform, slots):
+        """Images for the discriminator; updates the pool.
+
+        Args:
+            images: generated images [B, H, W, C].
+            uniform: [B] draws from U(0, 1) (swap when < 0.5).
+            slots: [B] int32 pool slots in [0, pool_size) to swap with.
+        """
+        if not self.pool_size:
+            return images
+        images = tf.cast(images, self.images.dtype)
+        b = tf.shape(images)[0]
+        idx = self.count + tf.range(b, dtype=tf.int32)
+        fill = idx < self.pool_size
+        swap = tf.logical_and(tf.logical_not(fill), uniform < 0.5)
+        stored = tf.gather(self.images, slots)
+        out = tf.where(swap[:, None, None, None], stored, images)
+        write = tf.logical_or(fill, swap)
+        where = tf.boolean_mask(tf.where(fill, idx, slots), write)[:, None]
+        self.images.assign(
+            tf.tensor_scatter_nd_update(self.images, where, tf.boolean_mask(images, write))
+        )
+        self.count.assign(tf.minimum(self.count + b, self.pool_size))
+        return out
+
+    def call(self, images):
+        return images
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "image_shape": self.image_shape,
+        }
+
+
+def mean_absolute_error(x, y):
+    """Per-example mean |x - y| over all non-batch axes, in float32."""
+    d = tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32))
+    return tf.reduce_mean(tf.reshape(d, [tf.shape(d)[0], -1]), axis=-1)
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """CycleGAN's schedule: constant rates, then linear decay towards zero.
+
+    The rates stay at their base values for epochs ``0 .. decay_start - 1``
+    and fall linearly over the remaining epochs (epoch ``e`` gets
+    ``1 - (e - decay_start) / (epochs - decay_start)`` of the base), as in the
+    reference's "linear" policy. The rate depends only on the epoch number, so
+    a resumed run continues the schedule exactly.
+    """
+
+    def __init__(self, epochs, decay_start, g_learning_rate, d_learning_rate):
+        super().__init__()
+        self.epochs = int(epochs)
+        self.decay_start = int(decay_start)
+        self.base = (float(g_learning_rate), float(d_learning_rate))
+
+    def factor(self, epoch):
+        if epoch < self.decay_start or self.epochs <= self.decay_start:
+            return 1.0
+        return max(0.0, 1.0 - (epoch - self.decay_start) / (self.epochs - self.decay_start))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        f = self.factor(epoch)
+        self.model.g_optimizer.learning_rate = self.base[0] * f
+        self.model.d_optimizer.learning_rate = self.base[1] * f
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(
+                keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate)
+            )
+
+
+def _lr_of(optimizer_config, default):
+    if isinstance(optimizer_config, dict):
+        return float(optimizer_config.get("config", {}).get("learning_rate", default))
+    return default
+
+
+@register("cyclegan")
+@keras.saving.register_keras_serializable(package="keras_gan")
+class CycleGAN(BaseGAN):
+    """Unpaired translation between domains A and B.
+
+    Zhu, Park, Isola & Efros 2017, "Unpaired Image-to-Image Translation using
+    Cycle-Consistent Adversarial Networks" (arXiv:1703.10593): generators
+    G: A -> B (``generator``) and F: B -> A (``generator_ba``), discriminators
+    D_B (``discriminator``) and D_A (``discriminator_a``), least-squares
+    adversarial losses, cycle consistency ``lambda (|F(G(a)) - a| + |G(F(b)) - b|)``,
+    identity loss ``identity_weight * lambda (|G(b) - b| + |F(a) - a|)``, and a
+    pool of 50 past translations per discriminator.
+
+    Batches are ``(images_a, images_b)`` pairs of unrelated images
+    (`keras_gan.data.load_unpaired`). Both domains share one image shape.
+
+    Args:
+        image_shape: (H, W, C) of both domains.
+        filters: width of the ResNet generators (64 in the paper for 256x256).
+        num_res_blocks: residual blocks per generator (6 for 128x128 in the paper).
+        d_filters: width of the PatchGAN discriminators.
+        norm: normalisation in both networks ("instance" as in the paper).
+        cycle_weight: lambda (10).
+        identity_weight: identity loss weight as a fraction of lambda (0.5); 0
+            disables it.
+        pool_size: images in each discriminator's history pool (50); 0 disables it.
+        decay_start: fraction of the epochs after which the learning rates
+            decay linearly to zero (0.5: the second half of training).
+        **kwargs: `BaseGAN` arguments (``seed``, ``name``).
+
+    Example:
+        >>> model = CycleGAN(image_shape=(28, 28, 1))
+        >>> model.compile()
+        >>> model.fit(keras_gan.data.load_unpaired("mnist", "digits", image_size=28), epochs=10,
+        ...           callbacks=model.learning_rate_schedule(10))
+        >>> digits_style = model.translate(mnist_images, direction="a_to_b")
+    """
+
+    default_loss = "least_squares"
+    network_keys = ("generator", "discriminator", "generator_ba", "discriminator_a")
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        generator_ba=None,
+        discriminator_a=None,
+        image_shape=(28, 28, 1),
+        filters=32,
+        num_res_blocks=6,
+        d_filters=64,
+        norm="instance",
+        cycle_weight=10.0,
+        identity_weight=0.5,
+        pool_size=50,
+        decay_start=0.5,
+        **kwargs,
+    ):
+        for key in ("ema_decay", "clip_value"):
+            if kwargs.get(key) is not None:
+                raise ValueError(f"CycleGAN does not support {key}.")
+        for key in ("gradient_penalty_weight", "r1_weight", "label_smoothing"):
+            if kwargs.get(key):
+                raise ValueError(f"CycleGAN does not support {key}.")
+        if kwargs.get("d_steps", 1) != 1:
+            raise ValueError("CycleGAN updates its discriminators once per step (d_steps=1).")
+        if cycle_weight < 0 or identity_weight < 0:
+            raise ValueError("cycle_weight and identity_weight must be >= 0.")
+        if not 0.0 <= float(decay_start) <= 1.0:
+            raise ValueError(
+                f"decay_start is a fraction of the epochs in [0, 1]; got {decay_start!r}."
+            )
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.filters = int(filters)
+        self.num_res_blocks = int(num_res_blocks)
+        self.d_filters = int(d_filters)
+        self.norm = norm
+        self.cycle_weight = float(cycle_weight)
+        self.identity_weight = float(identity_weight)
+        self.pool_size = int(pool_size)
+        self.decay_start = float(decay_start)
+        shape = self.image_shape
+        if generator is None:
+            generator = resnet_generator(shape, filters, num_res_blocks, norm, name="generator_ab")
+        if generator_ba is None:
+            generator_ba = resnet_generator(
+                shape, filters, num_res_blocks, norm, name="generator_ba"
+            )
+        if discriminator is None:
+            discriminator = patch_discriminator(shape, d_filters, norm, name="discriminator_b")
+        if discriminator_a is None:
+            discriminator_a = patch_discriminator(shape, d_filters, norm, name="discriminator_a")
+        super().__init__(generator, discriminator, **kwargs)
+        for net, what in ((generator, "generator"), (generator_ba, "generator_ba")):
+            got = tuple(net.outputs[0].shape[1:])
+            if tuple(net.inputs[0].shape[1:]) != got or got != shape:
+                raise ValueError(
+                    f"CycleGAN's {what} must map images of shape {shape} to the same shape; "
+                    f"it maps {tuple(net.inputs[0].shape[1:])} -> {got}."
+                )
+        self.generator_ba = generator_ba
+        self.discriminator_a = discriminator_a
+        self.pool_a = ImagePool(self.pool_size, shape, name="pool_a")
+        self.pool_b = ImagePool(self.pool_size, shape, name="pool_b")
+        # Fixed inputs of the progress pictures (saved with the model).
+        self.preview_a = self.add_weight(
+            shape=(PREVIEW_IMAGES, *shape), initializer="zeros", trainable=False, name="preview_a"
+        )
+        self.preview_b = self.add_weight(
+            shape=(PREVIEW_IMAGES, *shape), initializer="zeros", trainable=False, name="preview_b"
+        )
+        self.preview_set = self.add_weight(
+            shape=(), initializer="zeros", dtype="int32", trainable=False, name="preview_set"
+        )
+
+    # --- shapes and variables ---------------------------------------------------------
+
+    @property
+    def latent_dim(self):
+        """CycleGAN has no latent space (it maps images to images)."""
+        return None
+
+    def generator_variables(self):
+        return self.generator.trainable_variables + self.generator_ba.trainable_variables
+
+    def discriminator_variables(self):
+        return self.discriminator.trainable_variables + self.discriminator_a.trainable_variables
+
+    def xla_support(self):
+        # The image pool updates variables with boolean masks (dynamic shapes).
+        return False, "the image pool uses dynamically shaped updates"
+
+    def metric_names(self):
+        names = ["g_loss", "d_loss", "g_adv", "cycle", "d_a", "d_b"]
+        if self.identity_weight:
+            names.insert(4, "identity")
+        return names
+
+    def learning_rate_schedule(self, epochs, g_learning_rate=None, d_learning_rate=None):
+        """The `LinearDecay` callback for a run of ``epochs`` epochs."""
+        g = g_learning_rate or float(keras.ops.convert_to_numpy(self.g_optimizer.learning_rate))
+        d = d_learning_rate or float(keras.ops.convert_to_numpy(self.d_optimizer.learning_rate))
+        return LinearDecay(epochs, round(self.decay_start * epochs), g, d)
+
+    def default_callbacks(self, preset=None):
+        if not preset or not preset.get("train", {}).get("epochs"):
+            return []
+        compile_cfg = preset.get("compile", {})
+        return [
+            self.learning_rate_schedule(
+                int(preset["train"]["epochs"]),
+                _lr_of(compile_cfg.get("g_optimizer"), 2e-4),
+                _lr_of(compile_cfg.get("d_optimizer"), 2e-4),
+            )
+        ]
+
+    # --- training -----------------------------------------------------------------------
+
+    def check_conditions(self, y):
+        if y is None:
+            raise ValueError(
+                "CycleGAN trains on (images_a, images_b) batches; the dataset yields single "
+                "images. Use keras_gan.data.load_unpaired(domain_a, domain_b)."
+            )
+        return self.check_samples(y)
+
+    def fit(self, x=None, *args, **kwargs):
+        if isinstance(x, tf.data.Dataset) and not int(self.preview_set.numpy()):
+            for batch in x.take(1):
+                a, b = self.unpack_batch(batch)
+                self.set_preview_images(a, b)
+        return super().fit(x, *args, **kwargs)
+
+    def set_preview_images(self, images_a, images_b):
+        """Fix the images the sample grids translate (the first batch by default)."""
+        a = self._as_images(images_a)[:PREVIEW_IMAGES]
+        b = self._as_images(images_b)[:PREVIEW_IMAGES]
+        if len(a) < PREVIEW_IMAGES or len(b) < PREVIEW_IMAGES:
+            a = np.resize(a, (PREVIEW_IMAGES, *self.image_shape))
+            b = np.resize(b, (PREVIEW_IMAGES, *self.image_shape))
+        self.preview_a.assign(a)
+        self.preview_b.assign(b)
+        self.preview_set.assign(1)
+
+    def _pool_draws(self, batch):
+        u = self._random("uniform", batch, (2,))
+        slots = tf.cast(tf.floor(u[:, 1] * max(self.pool_size, 1)), tf.int32)
+        return u[:, 0], tf.minimum(slots, max(self.pool_size, 1) - 1)
+
+    def generator_terms(self, a, b):
+        """Per-example generator terms and the translations, for one (a, b) batch."""
+        fake_b = self.generator(a, training=True)
+        fake_a = self.generator_ba(b, training=True)
+        rec_a = self.generator_ba(fake_b, training=True)
+        rec_b = self.generator(fake_a, training=True)
+        adv = self.loss_pair.generator(self.discriminator(fake_b, training=True))
+        adv = adv + self.loss_pair.generator(self.discriminator_a(fake_a, training=True))
+        cycle = mean_absolute_error(rec_a, a) + mean_absolute_error(rec_b, b)
+        terms = {"g_adv": adv, "cycle": cycle}
+        g_loss = adv + self.cycle_weight * cycle
+        if self.identity_weight:
+            identity = mean_absolute_error(self.generator(b, training=True), b)
+            identity = identity + mean_absolute_error(self.generator_ba(a, training=True), a)
+            terms["identity"] = identity
+            g_loss = g_loss + self.identity_weight * self.cycle_weight * identity
+        terms["g_loss"] = g_loss
+        return terms, fake_a, fake_b
+
+    def discriminator_terms(self, a, b, fake_a, fake_b):
+        """Per-example discriminator losses (each halved, as in the paper)."""
+        d_a = 0.5 * self.loss_pair.discriminator(
+            self.discriminator_a(a, training=True), self.discriminator_a(fake_a, training=True)
+        )
+        d_b = 0.5 * self.loss_pair.discriminator(
+            self.discriminator(b, training=True), self.discriminator(fake_b, training=True)
+        )
+        return {"d_a": d_a, "d_b": d_b, "d_loss": d_a + d_b}
+
+    def train_step(self, data):
+        a, b = self.unpack_batch(data)
+        batch = tf.shape(a)[0]
+        g_vars = self.generator_variables()
+        with tf.GradientTape() as tape:
+            terms, fake_a, fake_b = self.generator_terms(a, b)
+            loss = self._reduce(terms["g_loss"])
+            scaled = self.g_optimizer.scale_loss(loss)
+        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        # The discriminators see translations from the history pools.
+        pooled_a = self.pool_a.query(tf.stop_gradient(fake_a), *self._pool_draws(batch))
+        pooled_b = self.pool_b.query(tf.stop_gradient(fake_b), *self._pool_draws(batch))
+        d_vars = self.discriminator_variables()
+        with tf.GradientTape() as tape:
+            d_terms = self.discriminator_terms(a, b, pooled_a, pooled_b)
+            loss = self._reduce(d_terms["d_loss"])
+            scaled = self.d_optimizer.scale_loss(loss)
+        self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
+        return self._update_trackers({**terms, **d_terms})
+
+    def test_step(self, data):
+        a, b = self.unpack_batch(data)
+        terms, fake_a, fake_b = self.generator_terms(a, b)
+        return self._update_trackers({**terms, **self.discriminator_terms(a, b, fake_a, fake_b)})
+
+    # --- translation ----------------------------------------------------------------------
+
+    def _as_images(self, images):
+        x = np.asarray(keras.ops.convert_to_numpy(images))
+        if x.ndim == len(self.image_shape) - 1 and self.image_shape[-1] == 1:
+            x = x[..., None]
+        if x.ndim == len(self.image_shape):
+            x = x[None]
+        if tuple(x.shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"CycleGAN translates images of shape {self.image_shape}; got a batch of shape "
+                f"{tuple(x.shape)}. Resize the images (keras_gan.data.resize_images) first."
+            )
+        if x.dtype == np.uint8:
+            return x.astype(np.float32) / 127.5 - 1.0
+        x = x.astype(np.float32)
+        if x.size and (x.min() < -1.001 or x.max() > 1.001):
+            raise ValueError(
+                "Float images must be scaled to [-1, 1] (or pass uint8 images in [0, 255]); "
+                f"got values in [{x.min():.3g}, {x.max():.3g}]."
+            )
+        return x
+
+    def translate(self, images, direction="a_to_b", batch_size=256):
+        """Translate images: ``direction="a_to_b"`` (G) or ``"b_to_a"`` (F).
+
+        Args:
+            images: [N, H, W, C] floats in [-1, 1] or uint8 in [0, 255].
+            direction: "a_to_b" or "b_to_a".
+
+        Returns:
+            float32 numpy [N, H, W, C] in [-1, 1].
+        """
+        nets = {"a_to_b": self.generator, "b_to_a": self.generator_ba}
+        if direction not in nets:
+            raise ValueError(f"direction must be 'a_to_b' or 'b_to_a'; got {direction!r}.")
+        x = self._as_images(images)
+        net = nets[direction]
+        out = [
+            keras.ops.convert_to_numpy(net(x[i : i + batch_size], training=False))
+            for i in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(out).astype(np.float32) if out else x[:0]
+
+    def generate(self, *args, **kwargs):
+        raise ValueError(
+            "CycleGAN translates images rather than sampling noise: use "
+            "model.translate(images, direction='a_to_b' or 'b_to_a')."
+        )
+
+    def preview(self, num_samples=64, seed=0):
+        """Six rows: A inputs, A->B, A->B->A, then B inputs, B->A, B->A->B."""
+        a, b = self.preview_a.numpy(), self.preview_b.numpy()
+        ab = self.translate(a, "a_to_b")
+        ba = self.translate(b, "b_to_a")
+        rows = [a, ab, self.translate(ab, "b_to_a"), b, ba, self.translate(ba, "a_to_b")]
+        return np.concatenate(rows), PREVIEW_IMAGES
+
+    # --- export --------------------------------------------------------------------------------
+
+    def export_networks(self):
+        return [self.generator, self.generator_ba]
+
+    def serving_endpoints(self):
+        """a_to_b / b_to_a from uint8 images, and *_png variants from PNG bytes."""
+        from keras_gan.export import image_outputs
+
+        h, w, c = self.image_shape
+        examples = np.zeros((2, h, w, c), np.uint8)
+        png = np.array([tf.io.encode_png(e).numpy() for e in examples], dtype=object)
+        def make(net):
+            def from_uint8(images):
+                x = tf.cast(images, tf.float32) / 127.5 - 1.0
+                return image_outputs(net(x, training=False))
+
+            def from_png(png_bytes):
+                def decode(s):
+                    img = tf.io.decode_image(s, channels=c, expand_animations=False)
+                    return tf.ensure_shape(img, [h, w, c])
+
+                imgs = tf.map_fn(
+                    decode, png_bytes, fn_output_signature=tf.TensorSpec([h, w, c], tf.uint8)
+                )
+                return from_uint8(imgs)
+
+            return from_uint8, from_png
+
+        endpoints = {}
+        for direction, net in (("a_to_b", self.generator), ("b_to_a", self.generator_ba)):
+            from_uint8, from_png = make(net)
+            endpoints[direction] = (
+                from_uint8,
+                [tf.TensorSpec([None, h, w, c], tf.uint8, name="images")],
+                {"images": examples},
+            )
+            endpoints[f"{direction}_png"] = (
+                from_png,
+                [tf.TensorSpec([None], tf.string, name="png_bytes")],
+                {"png_bytes": png},
+            )
+        return endpoints
+
+    def export_metadata(self):
+        return {"data_shape": list(self.image_shape), "directions": ["a_to_b", "b_to_a"]}
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("ema_decay", "clip_value", "gradient_penalty_weight", "r1_weight"):
+            config.pop(key, None)
+        config.pop("label_smoothing", None)
+        config.update(
+            image_shape=self.image_shape,
+            filters=self.filters,
+            num_res_blocks=self.num_res_blocks,
+            d_filters=self.d_filters,
+            norm=self.norm,
+            cycle_weight=self.cycle_weight,
+            identity_weight=self.identity_weight,
+            pool_size=self.pool_size,
+            decay_start=self.decay_start,
+        )
+        return config

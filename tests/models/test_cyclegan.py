@@ -1,0 +1,211 @@
+"""CycleGAN: the image pool, the losses by hand, learning, saving, export, unpaired data."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers
+
+from keras_gan import data, export
+from keras_gan.models import CycleGAN, ImagePool
+from keras_gan.models.cyclegan import LinearDecay
+
+SHAPE = (28, 28, 1)
+
+
+def small(**kwargs):
+    kw = dict(image_shape=SHAPE, filters=8, num_res_blocks=2, d_filters=16, seed=0)
+    kw.update(kwargs)
+    model = CycleGAN(**kw)
+    model.compile()
+    return model
+
+
+def unpaired(limit=512, batch_size=16, steps=30, **kwargs):
+    return data.load_unpaired(
+        "mnist",
+        "digits",
+        image_size=28,
+        limit=limit,
+        batch_size=batch_size,
+        steps_per_epoch=steps,
+        seed=0,
+        **kwargs,
+    )
+
+
+# --- the image pool --------------------------------------------------------------------------
+
+
+def test_image_pool_fills_then_swaps_by_hand():
+    pool = ImagePool(pool_size=3, image_shape=(1, 1, 1))
+    img = lambda *v: tf.constant(np.array(v, np.float32).reshape(-1, 1, 1, 1))  # noqa: E731
+    never = tf.constant([1.0, 1.0])  # u >= 0.5: never swap
+    out = pool.query(img(1, 2), never, tf.constant([0, 0]))
+    np.testing.assert_array_equal(out.numpy().ravel(), [1, 2])  # filling: pass through
+    assert int(pool.count.numpy()) == 2
+    # 3 fills the last slot; 4 finds the pool full and (u < 0.5) swaps with slot 0
+    out = pool.query(img(3, 4), tf.constant([1.0, 0.2]), tf.constant([0, 0]))
+    np.testing.assert_array_equal(out.numpy().ravel(), [3, 1])
+    np.testing.assert_array_equal(pool.images.numpy().ravel(), [4, 2, 3])
+    # full pool, u >= 0.5: the new image passes and the pool is unchanged
+    out = pool.query(img(9), tf.constant([0.7]), tf.constant([1]))
+    np.testing.assert_array_equal(out.numpy().ravel(), [9])
+    np.testing.assert_array_equal(pool.images.numpy().ravel(), [4, 2, 3])
+    assert int(pool.count.numpy()) == 3
+
+
+def test_image_pool_size_zero_is_identity():
+    pool = ImagePool(pool_size=0, image_shape=(1, 1, 1))
+    x = tf.ones((2, 1, 1, 1))
+    assert pool.query(x, tf.zeros([2]), tf.zeros([2], tf.int32)) is x
+    with pytest.raises(ValueError, match="pool_size"):
+        ImagePool(pool_size=-1)
+
+
+# --- the losses against hand-computed values ---------------------------------------------------
+
+
+def _affine(scale, offset, name):
+    x = keras.Input((2, 2, 1))
+    return keras.Model(x, layers.Rescaling(scale, offset=offset)(x), name=name)
+
+
+def test_cycle_identity_and_adversarial_terms_by_hand():
+    # G(x) = 0.5 x, F(x) = x + 0.1; D_B = 0.25 and D_A = 0.5 everywhere.
+    model = CycleGAN(
+        generator=_affine(0.5, 0.0, "g"),
+        generator_ba=_affine(1.0, 0.1, "f"),
+        discriminator=_affine(0.0, 0.25, "d_b"),
+        discriminator_a=_affine(0.0, 0.5, "d_a"),
+        image_shape=(2, 2, 1),
+        pool_size=0,
+    )
+    model.compile()
+    a = tf.fill((1, 2, 2, 1), 0.4)
+    b = tf.fill((1, 2, 2, 1), -0.2)
+    terms, fake_a, fake_b = model.generator_terms(a, b)
+    # cycle: |F(G(a)) - a| = |0.3 - 0.4| = 0.1; |G(F(b)) - b| = |-0.05 + 0.2| = 0.15
+    np.testing.assert_allclose(terms["cycle"], [0.25], atol=1e-6)
+    # identity: |G(b) - b| = 0.1; |F(a) - a| = 0.1
+    np.testing.assert_allclose(terms["identity"], [0.2], atol=1e-6)
+    # least squares: 0.5 (0.25 - 1)^2 + 0.5 (0.5 - 1)^2
+    np.testing.assert_allclose(terms["g_adv"], [0.40625], atol=1e-6)
+    # total: adv + 10 * cycle + 0.5 * 10 * identity
+    np.testing.assert_allclose(terms["g_loss"], [0.40625 + 2.5 + 1.0], atol=1e-5)
+    d = model.discriminator_terms(a, b, fake_a, fake_b)
+    # halved LSGAN losses: 0.5 * (0.5 (D(real) - 1)^2 + 0.5 D(fake)^2)
+    np.testing.assert_allclose(d["d_a"], [0.5 * (0.125 + 0.125)], atol=1e-6)
+    np.testing.assert_allclose(d["d_b"], [0.5 * (0.28125 + 0.03125)], atol=1e-6)
+
+
+def test_linear_decay_schedule():
+    sched = LinearDecay(epochs=10, decay_start=5, g_learning_rate=2e-4, d_learning_rate=1e-4)
+    assert [sched.factor(e) for e in (0, 4, 5, 6, 9)] == [1.0, 1.0, 1.0, 0.8, pytest.approx(0.2)]
+
+
+# --- learning -----------------------------------------------------------------------------------
+
+
+def test_short_run_lowers_cycle_error_and_saves_everything(tmp_path):
+    model = small(decay_start=0.0)  # decay from the first epoch: rates 1.0, then 0.5
+    xa = data.to_float(data.load_arrays("mnist", "test")[0][:64]).numpy()
+    xb = data.to_float(data.resize_images(data.load_arrays("digits", "test")[0][:64], 28)).numpy()
+
+    def cycle_error():
+        aba = model.translate(model.translate(xa, "a_to_b"), "b_to_a")
+        bab = model.translate(model.translate(xb, "b_to_a"), "a_to_b")
+        return 0.5 * (np.abs(aba - xa).mean() + np.abs(bab - xb).mean())
+
+    before = cycle_error()
+    history = model.fit(
+        unpaired(), epochs=2, verbose=0, callbacks=[model.learning_rate_schedule(2)]
+    )
+    after = cycle_error()
+    assert after < 0.6 * before, (before, after)
+    assert history.history["cycle"][-1] < history.history["cycle"][0]
+    assert int(model.pool_a.count.numpy()) == 50 and int(model.preview_set.numpy()) == 1
+    assert float(model.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
+
+    samples, nrow = model.preview()
+    assert samples.shape == (48, 28, 28, 1) and nrow == 8
+
+    path = tmp_path / "cyclegan.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.translate(xa[:4]), model.translate(xa[:4]), atol=1e-6)
+    np.testing.assert_array_equal(loaded.pool_b.images.numpy(), model.pool_b.images.numpy())
+    np.testing.assert_array_equal(loaded.preview_a.numpy(), model.preview_a.numpy())
+    # training continues from the same state in both copies
+    ds = unpaired(steps=2, epochs=1)  # a stream: both copies see the same batches
+    model.fit(ds, epochs=1, verbose=0)
+    loaded.fit(ds, epochs=1, verbose=0)
+    np.testing.assert_allclose(loaded.translate(xa[:4]), model.translate(xa[:4]), atol=1e-4)
+
+
+def test_export_serves_both_directions(tmp_path):
+    model = small()
+    version = export.export(model, "cyclegan", base_dir=tmp_path)
+    loaded = tf.saved_model.load(str(version))
+    assert {"a_to_b", "b_to_a", "a_to_b_png", "b_to_a_png"} <= set(loaded.signatures)
+    x = data.load_arrays("mnist", "test")[0][:3]
+    out = loaded.signatures["a_to_b"](images=tf.constant(x))
+    np.testing.assert_allclose(out["images"].numpy(), model.translate(x), atol=1e-5)
+    png = tf.constant([tf.io.encode_png(i).numpy() for i in x])
+    via_png = loaded.signatures["b_to_a_png"](png_bytes=png)
+    np.testing.assert_allclose(via_png["images"].numpy(), model.translate(x, "b_to_a"), atol=1e-5)
+    small_png = tf.constant([tf.io.encode_png(np.zeros((8, 8, 1), np.uint8)).numpy()])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        loaded.signatures["a_to_b_png"](png_bytes=small_png)
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+def test_bad_input_is_explained():
+    model = small()
+    with pytest.raises(ValueError, match="load_unpaired"):
+        model.fit(data.load("mnist", limit=32, batch_size=16), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"shape \(28, 28, 1\).*\(2, 8, 8, 1\)"):
+        model.translate(np.zeros((2, 8, 8, 1), np.uint8))
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        model.translate(np.full((1, 28, 28, 1), 255.0, np.float32))
+    with pytest.raises(ValueError, match="direction"):
+        model.translate(np.zeros((1, 28, 28, 1), np.uint8), direction="up")
+    with pytest.raises(ValueError, match="translate"):
+        model.generate(4)
+    with pytest.raises(ValueError, match="ema_decay"):
+        CycleGAN(image_shape=SHAPE, ema_decay=0.9)
+
+
+# --- unpaired data ------------------------------------------------------------------------------------
+
+
+def test_load_unpaired_streams_and_resumes():
+    ds = unpaired(limit=256, batch_size=8, steps=5)
+    ((a, b),) = ds.take(1)
+    assert a.shape == b.shape == (8, 28, 28, 1) and ds.cardinality() == 5
+    assert float(tf.reduce_min(a)) >= -1.0 and float(tf.reduce_max(b)) <= 1.0
+    full = list(unpaired(limit=256, batch_size=8, steps=5, epochs=3))
+    resumed = list(unpaired(limit=256, batch_size=8, steps=5, epochs=3, initial_epoch=2))
+    assert len(full) == 15 and len(resumed) == 5
+    for (a1, b1), (a2, b2) in zip(full[10:], resumed):
+        np.testing.assert_array_equal(a1, a2)
+        np.testing.assert_array_equal(b1, b2)
+
+
+def test_load_unpaired_from_folders_and_arrays(tmp_path):
+    from PIL import Image
+
+    for i in range(4):
+        Image.fromarray(np.full((10, 10), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    ds = data.load_unpaired(str(tmp_path), np.zeros((6, 5, 5, 1), np.uint8), batch_size=2)
+    ((a, b),) = ds.take(1)
+    assert a.shape == b.shape == (2, 10, 10, 1) and ds.cardinality() == 2
+    with pytest.raises(ValueError, match="channel"):
+        data.load_unpaired(str(tmp_path), np.zeros((6, 5, 5, 3), np.uint8))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="holds no images"):
+        data.load_unpaired(str(tmp_path / "empty"), "digits")
+    with pytest.raises(ValueError, match="Unknown dataset"):
+        data.load_unpaired("mnist", "digitz")
