@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import data, export, losses, metrics, registry, saving, training, zoo
-from keras_gan.models import CGAN, DCGAN, GAN
+from keras_gan.models import CGAN, DCGAN, GAN, CycleGAN, Text2ImageGAN
 
 
 def dcgan():
@@ -26,6 +26,18 @@ def dcgan():
 
 def cgan():
     model = CGAN(data_shape=(16, 16, 1), num_classes=3, latent_dim=4, base_filters=4)
+    model.compile()
+    return model
+
+
+def cyclegan():
+    model = CycleGAN(image_shape=(28, 28, 1), filters=4, num_res_blocks=1, d_filters=4)
+    model.compile()
+    return model
+
+
+def text2image():
+    model = Text2ImageGAN(latent_dim=4, base_filters=4, embed_dim=8, max_tokens=50)
     model.compile()
     return model
 
@@ -204,6 +216,42 @@ MATRIX = [
         ],
         FileExistsError,
         r"already exists. Pass overwrite=True",
+    ),
+    (
+        "single images for CycleGAN (needs unpaired A, B batches)",
+        lambda t: fit(cyclegan(), np.zeros((8, 28, 28, 1), "float32")),
+        ValueError,
+        r"\(images_a, images_b\) batches.*load_unpaired",
+    ),
+    (
+        "an image of the wrong size to translate",
+        lambda t: cyclegan().translate(np.zeros((2, 8, 8, 1), "uint8")),
+        ValueError,
+        r"translates images of shape \(28, 28, 1\).*resize_images",
+    ),
+    (
+        "two unpaired domains with different channels",
+        lambda t: data.load_unpaired("mnist", np.zeros((64, 28, 28, 3), "uint8")),
+        ValueError,
+        r"1 channel\(s\) and domain B .* 3",
+    ),
+    (
+        "an empty caption",
+        lambda t: text2image().generate(texts=["a 3", " "], seeds=[1, 2]),
+        ValueError,
+        r"texts\[1\] is empty; describe the image",
+    ),
+    (
+        "a caption that is not a string",
+        lambda t: text2image().generate(texts=[3], seeds=[1]),
+        TypeError,
+        r"texts\[0\] is a int, not a string",
+    ),
+    (
+        "class labels for the text-to-image model",
+        lambda t: fit(text2image(), np.zeros((8, 28, 28, 1), "float32"), np.zeros(8, "int64")),
+        TypeError,
+        r"captions as strings.*cgan",
     ),
 ]
 

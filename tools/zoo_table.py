@@ -1,0 +1,82 @@
+"""Print the measured results of every zoo preset as a markdown table (for README.md).
+
+    python tools/zoo_table.py
+
+One row per preset with results; each row names the command, machine and
+date that produced its figures (as recorded in ``zoo/PRESET.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# metric -> short label; the order is the column order inside a row
+LABELS = {
+    "fid": "FID",
+    "kid": "KID",
+    "precision": "precision",
+    "recall": "recall",
+    "classes_covered": "classes",
+    "conditional_accuracy": "cond. acc.",
+    "mean": "mean",
+    "std": "std",
+    "seeds_within_10_percent": "seeds within 10%",
+    "modes_captured": "modes",
+    "high_quality": "HQ",
+    "kl_to_uniform": "KL",
+    "label_preservation_a_to_b": "labels A->B",
+    "label_preservation_b_to_a": "labels B->A",
+    "untranslated_baseline_a_to_b": "untranslated A->B",
+    "untranslated_baseline_b_to_a": "untranslated B->A",
+    "cycle_mae_a": "cycle MAE A",
+    "cycle_mae_b": "cycle MAE B",
+    "realism_a_to_b": "realism A->B",
+    "realism_b_to_a": "realism B->A",
+    "caption_accuracy": "caption acc.",
+    "thickness_agreement": "thickness",
+    "thickness_chance": "(chance)",
+    "slant_agreement": "slant",
+    "slant_chance": "(chance)",
+    "style_spread_ratio": "style spread",
+    "r_precision": "R-precision",
+    "r_precision_real": "(real)",
+}
+
+
+def fmt(r):
+    v = r["value"]
+    text = f"{v:.4g}" if isinstance(v, float) else str(v)
+    if "of" in r:
+        text += f"/{r['of']}"
+    if "floor" in r:
+        text += f" (floor {r['floor']:.3g})"
+    return text
+
+
+def main():
+    rows = []
+    for path in sorted((ROOT / "zoo").glob("*.json")):
+        preset = json.loads(path.read_text())
+        results = preset.get("results") or []
+        if not results:
+            continue
+        cells = [
+            f"{LABELS[r['metric']]} {fmt(r)}" for r in results if r["metric"] in LABELS
+        ]
+        first = results[0]
+        rows.append(
+            f"| `{preset['name']}` | {first.get('epochs', '')} | {'; '.join(cells)} | "
+            f"`{first['command']}` | {first['hardware']}, {first['date']} |"
+        )
+    print("| preset | epochs | measured | command | machine, date |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
