@@ -45,7 +45,12 @@ def cmd_list(args):
             f"{r['metric']}={r['value']}" for r in p.get("results", []) if "metric" in r
         )[:60]
         rows.append(
-            (name, p["model"].get("family", "?"), p["data"].get("name", "?"), result or "-")
+            (
+                name,
+                p["model"].get("family", "?"),
+                "+".join(str(p["data"][k]) for k in ("name", "domain_b") if k in p["data"]) or "?",
+                result or "-",
+            )
         )
     widths = [
         max(len(r[i]) for r in rows + [("preset", "family", "dataset", "results")])
@@ -142,10 +147,47 @@ def _dataset_for(model_path, given):
     )
 
 
+def _evaluate_family(args, family):
+    """Translation metrics for CycleGAN, caption metrics for text-to-image."""
+    from keras_gan import saving
+
+    model = saving.load_model(args.model, compile=False)
+    if family == "cyclegan":
+        from keras_gan.metrics.translation import translation_scores
+
+        cfg = Path(args.model).parent / "config.json"
+        data_cfg = json.loads(cfg.read_text()).get("data", {}) if cfg.exists() else {}
+        results = translation_scores(
+            model,
+            data_cfg.get("name", "mnist"),
+            data_cfg.get("domain_b", "digits"),
+            limit=min(args.num_samples, 2000),
+            seed=args.seed,
+        )
+    else:
+        from keras_gan.metrics.text import text_to_image_scores
+
+        results = text_to_image_scores(model, max(1, args.num_samples // 10), seed=args.seed)
+    print("| metric | value |\n|---|---|")
+    for k, v in results.items():
+        print(f"| {k} | {v} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": str(args.model), **results}, indent=2))
+        print(f"\nWrote {args.json}")
+    return 0
+
+
 def cmd_evaluate(args):
     from keras_gan import metrics as m
     from keras_gan.metrics.evaluation import check_metric_names
 
+    path = Path(args.model)
+    if path.suffix == ".keras":
+        from keras_gan import saving
+
+        family = getattr(saving.load_model(path, compile=False), "registry_name", None)
+        if family in ("cyclegan", "text2image"):
+            return _evaluate_family(args, family)
     names = check_metric_names(args.metrics)
     dataset = _dataset_for(args.model, args.dataset)
     print(f"Evaluating {args.model} against {dataset} ({args.num_samples} samples)...", flush=True)

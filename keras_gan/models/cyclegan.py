@@ -441,7 +441,8 @@ class CycleGAN(BaseGAN):
         return [self.generator, self.generator_ba]
 
     def serving_endpoints(self):
-        """a_to_b / b_to_a from uint8 images, and *_png variants from PNG bytes."""
+        """a_to_b / b_to_a from uint8 images (``images_uint8``), and ``*_bytes`` variants
+        taking encoded PNG/JPEG images (``image_bytes``; {"b64": ...} over REST)."""
         from keras_gan.export import image_outputs
 
         h, w, c = self.image_shape
@@ -452,30 +453,30 @@ class CycleGAN(BaseGAN):
                 x = tf.cast(images, tf.float32) / 127.5 - 1.0
                 return image_outputs(net(x, training=False))
 
-            def from_png(png_bytes):
+            def from_bytes(image_bytes):
                 def decode(s):
                     img = tf.io.decode_image(s, channels=c, expand_animations=False)
                     return tf.ensure_shape(img, [h, w, c])
 
                 imgs = tf.map_fn(
-                    decode, png_bytes, fn_output_signature=tf.TensorSpec([h, w, c], tf.uint8)
+                    decode, image_bytes, fn_output_signature=tf.TensorSpec([h, w, c], tf.uint8)
                 )
                 return from_uint8(imgs)
 
-            return from_uint8, from_png
+            return from_uint8, from_bytes
 
         endpoints = {}
         for direction, net in (("a_to_b", self.generator), ("b_to_a", self.generator_ba)):
-            from_uint8, from_png = make(net)
+            from_uint8, from_bytes = make(net)
             endpoints[direction] = (
                 from_uint8,
-                [tf.TensorSpec([None, h, w, c], tf.uint8, name="images")],
-                {"images": examples},
+                [tf.TensorSpec([None, h, w, c], tf.uint8, name="images_uint8")],
+                {"images_uint8": examples},
             )
-            endpoints[f"{direction}_png"] = (
-                from_png,
-                [tf.TensorSpec([None], tf.string, name="png_bytes")],
-                {"png_bytes": png},
+            endpoints[f"{direction}_bytes"] = (
+                from_bytes,
+                [tf.TensorSpec([None], tf.string, name="image_bytes")],
+                {"image_bytes": png},
             )
         return endpoints
 

@@ -23,7 +23,7 @@ from tensorflow_serving.apis import prediction_log_pb2
 from tensorflow_serving.config import model_server_config_pb2
 
 from keras_gan import export, images
-from keras_gan.models import CGAN, DCGAN, GAN, MMDGAN, WGANGP
+from keras_gan.models import CGAN, DCGAN, GAN, MMDGAN, WGANGP, CycleGAN, Text2ImageGAN
 from keras_gan.serving import Client, ServingError, decode_response, encode_request, to_pil
 
 from .tf_serving_emulator import Emulator, Servable
@@ -43,7 +43,18 @@ FAMILIES = {
     "cgan": lambda: CGAN(
         data_shape=(16, 16, 1), num_classes=5, latent_dim=8, base_filters=4, seed=1
     ),
+    "text2image": lambda: Text2ImageGAN(
+        image_shape=(16, 16, 1),
+        latent_dim=8,
+        base_filters=4,
+        embed_dim=8,
+        projection_dim=4,
+        max_tokens=50,
+        encoder_steps=2,
+        seed=1,
+    ),
 }
+CAPTIONS = np.array(["a thick 1", "a 2", "the digit three", "4, bold, tilted left"])
 
 
 def trained(family):
@@ -51,7 +62,9 @@ def trained(family):
     model.compile()
     shape = model.data_shape
     x = np.random.default_rng(0).uniform(-1, 1, (16, *shape)).astype("float32")
-    data = (x, np.arange(16) % 5) if family == "cgan" else x
+    data = {"cgan": (x, np.arange(16) % 5), "text2image": (x, np.resize(CAPTIONS, 16))}.get(
+        family, x
+    )
     model.fit(tf.data.Dataset.from_tensor_slices(data).batch(8), epochs=1, verbose=0)
     return model
 
@@ -65,11 +78,15 @@ def exported(request, tmp_path_factory):
 
 
 def extra_inputs(family, n):
+    if family == "text2image":
+        return {"text": np.resize(CAPTIONS, n).astype(object)}
     return {"label": np.arange(n, dtype=np.int32) % 5} if family == "cgan" else {}
 
 
 def in_memory(model, family, seeds):
     kw = {"labels": np.arange(len(seeds)) % 5} if family == "cgan" else {}
+    if family == "text2image":
+        kw = {"texts": list(np.resize(CAPTIONS, len(seeds)))}
     return model.generate(seeds=seeds, **kw)
 
 
@@ -105,7 +122,7 @@ def test_layout(exported):
         for v in tf.saved_model.load(str(path)).variables
     )
     n_vars = len(tf.saved_model.load(str(path)).variables)
-    assert n_vars == len(model.sampling_generator.variables)
+    assert n_vars == sum(len(net.variables) for net in model.export_networks())
 
 
 def test_saved_model_cli_show_lists_the_signatures_and_no_xla(exported):
@@ -139,6 +156,9 @@ def test_saved_model_cli_run_matches_the_in_memory_generator(exported, tmp_path)
     if family == "cgan":
         np.save(tmp_path / "label.npy", np.array([0, 1, 2], np.int32))
         spec += f";label={tmp_path / 'label.npy'}"
+    if family == "text2image":
+        np.save(tmp_path / "text.npy", np.resize(CAPTIONS, 3).astype(bytes))
+        spec += f";text={tmp_path / 'text.npy'}"
     out_dir = tmp_path / "out"
     r = subprocess.run(
         [
@@ -393,3 +413,45 @@ def test_cli_predict_against_the_emulator(served_cgan, tmp_path):
         cwd=tmp_path,
     )
     assert r.returncode == 1 and "label must be in [0, 5)" in r.stderr
+
+
+def test_cyclegan_export_conformance(tmp_path):
+    """CycleGAN's own signatures: a_to_b / b_to_a from uint8 images or encoded bytes."""
+    model = CycleGAN(image_shape=(16, 16, 1), filters=4, num_res_blocks=1, d_filters=4, seed=1)
+    model.compile()
+    path = export.export(model, name="cyclegan", base_dir=tmp_path)
+    r = subprocess.run(
+        ["saved_model_cli", "show", "--all", "--dir", str(path)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    found = set(re.findall(r"signature_def\['(\w+)'\]", r.stdout)) - {"__saved_model_init_op"}
+    assert found == {"serving_default", "a_to_b", "b_to_a", "a_to_b_bytes", "b_to_a_bytes"}
+    assert "Xla" not in r.stdout
+    x = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 1)).astype(np.uint8)
+    np.save(tmp_path / "x.npy", x)
+    r = subprocess.run(
+        ["saved_model_cli", "run", "--dir", str(path), "--tag_set", "serve"]
+        + ["--signature_def", "b_to_a", "--inputs", f"images_uint8={tmp_path / 'x.npy'}"]
+        + ["--outdir", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    want = model.translate(x, "b_to_a")
+    np.testing.assert_allclose(np.load(tmp_path / "out" / "images.npy"), want, atol=1e-5)
+    png = np.array([tf.io.encode_png(i).numpy() for i in x], dtype=object)
+    with Emulator({"cyclegan": path.parent}) as em:
+        out = Client(f"localhost:{em.rest_port}").predict(
+            "cyclegan", {"image_bytes": png}, signature="b_to_a_bytes"
+        )
+        np.testing.assert_allclose(out["images"], want, atol=1e-5)
+        out = Client(f"grpc://127.0.0.1:{em.grpc_port}").predict(
+            "cyclegan", {"images_uint8": x}, signature="b_to_a"
+        )
+        np.testing.assert_allclose(out["images"], want, atol=1e-5)

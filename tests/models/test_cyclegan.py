@@ -147,16 +147,16 @@ def test_export_serves_both_directions(tmp_path):
     model = small()
     version = export.export(model, "cyclegan", base_dir=tmp_path)
     loaded = tf.saved_model.load(str(version))
-    assert {"a_to_b", "b_to_a", "a_to_b_png", "b_to_a_png"} <= set(loaded.signatures)
+    assert {"a_to_b", "b_to_a", "a_to_b_bytes", "b_to_a_bytes"} <= set(loaded.signatures)
     x = data.load_arrays("mnist", "test")[0][:3]
-    out = loaded.signatures["a_to_b"](images=tf.constant(x))
+    out = loaded.signatures["a_to_b"](images_uint8=tf.constant(x))
     np.testing.assert_allclose(out["images"].numpy(), model.translate(x), atol=1e-5)
     png = tf.constant([tf.io.encode_png(i).numpy() for i in x])
-    via_png = loaded.signatures["b_to_a_png"](png_bytes=png)
+    via_png = loaded.signatures["b_to_a_bytes"](image_bytes=png)
     np.testing.assert_allclose(via_png["images"].numpy(), model.translate(x, "b_to_a"), atol=1e-5)
     small_png = tf.constant([tf.io.encode_png(np.zeros((8, 8, 1), np.uint8)).numpy()])
     with pytest.raises(tf.errors.InvalidArgumentError):
-        loaded.signatures["a_to_b_png"](png_bytes=small_png)
+        loaded.signatures["a_to_b_bytes"](image_bytes=small_png)
 
 
 # --- bad input -------------------------------------------------------------------------------------
