@@ -188,14 +188,27 @@ def cmd_evaluate(args):
         family = getattr(saving.load_model(path, compile=False), "registry_name", None)
         if family in ("cyclegan", "text2image"):
             return _evaluate_family(args, family)
-    names = check_metric_names(args.metrics)
+    requested = [n.strip() for n in args.metrics.split(",") if n.strip()]
+    parzen = "parzen" in requested
+    names = check_metric_names(",".join(n for n in requested if n != "parzen") or "fid")
     dataset = _dataset_for(args.model, args.dataset)
+    if parzen and dataset != "mnist":
+        raise ValueError("The Parzen protocol (Goodfellow et al. 2014) is defined on mnist only.")
     print(f"Evaluating {args.model} against {dataset} ({args.num_samples} samples)...", flush=True)
     results = {"model": m.evaluate(args.model, dataset, names, args.num_samples, seed=args.seed)}
     if not args.no_floor:
         results["floor (real test vs train)"] = m.evaluate_floor(
             dataset, names, args.num_samples, seed=args.seed
         )
+    if parzen:
+        # Parzen log-likelihood of the test set; the "floor" column scores real training images
+        ll = m.parzen_mnist(args.model, args.num_samples, seed=args.seed)
+        results["model"]["parzen_ll"] = ll["log_likelihood"]
+        results["model"]["parzen_stderr"] = ll["stderr"]
+        if not args.no_floor:
+            real = m.parzen_mnist("real", args.num_samples, seed=args.seed)
+            results["floor (real test vs train)"]["parzen_ll"] = real["log_likelihood"]
+            results["floor (real test vs train)"]["parzen_stderr"] = real["stderr"]
     rows = [k for k, v in results["model"].items() if not isinstance(v, list)]
     cols = list(results)
     print()
@@ -292,7 +305,11 @@ def build_parser():
 
     s = sub.add_parser("evaluate", help="score a .keras model or an exported SavedModel")
     s.add_argument("model", help="a .keras file or a SavedModel version folder")
-    s.add_argument("--metrics", default="fid,kid,pr,class_coverage")
+    s.add_argument(
+        "--metrics",
+        default="fid,kid,pr,class_coverage",
+        help="comma-separated: fid, kid, pr, dc, classifier_score, class_coverage, parzen (mnist)",
+    )
     s.add_argument("--num-samples", type=int, default=10000, dest="num_samples")
     s.add_argument(
         "--dataset", help="real data to compare with (default: from the run's config.json)"

@@ -44,12 +44,15 @@ LABELS = {
     "style_spread_ratio": "style spread",
     "r_precision": "R-precision",
     "r_precision_real": "(real)",
+    "parzen_ll": "Parzen LL",
 }
 
 
 def fmt(r):
     v = r["value"]
     text = f"{v:.4g}" if isinstance(v, float) else str(v)
+    if "stderr" in r:
+        text += f" +/- {r['stderr']:.2g}"
     if "of" in r:
         text += f"/{r['of']}"
     if "floor" in r:
