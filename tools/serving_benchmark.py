@@ -148,7 +148,9 @@ def main(argv=None):
         Path(args.json).write_text(json.dumps({"command": stamp, "results": rows}, indent=2) + "\n")
     if args.markdown:
         print(f"\n{stamp}\n")
-        print("| model | inputs | size MB | load s | batch 1 ms (p95) | batch 64 ms (p95) | images/s |")
+        print(
+            "| model | inputs | size MB | load s | batch 1 ms (p95) | batch 64 ms (p95) | images/s |"
+        )
         print("|---|---|---|---|---|---|---|")
         for r in rows:
             print(

@@ -67,13 +67,13 @@ def main():
         results = preset.get("results") or []
         if not results:
             continue
-        cells = [
-            f"{LABELS[r['metric']]} {fmt(r)}" for r in results if r["metric"] in LABELS
-        ]
+        cells = [f"{LABELS[r['metric']]} {fmt(r)}" for r in results if r["metric"] in LABELS]
         first = results[0]
+        commands = list(dict.fromkeys(r["command"] for r in results))
         rows.append(
             f"| `{preset['name']}` | {first.get('epochs', '')} | {'; '.join(cells)} | "
-            f"`{first['command']}` | {first['hardware']}, {first['date']} |"
+            + "<br>".join(f"`{c}`" for c in commands)
+            + f" | {first['hardware']}, {first['date']} |"
         )
     print("| preset | epochs | measured | command | machine, date |")
     print("|---|---|---|---|---|")
