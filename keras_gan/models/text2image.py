@@ -64,6 +64,30 @@ class DualEncoder(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
 
+# Words that never occur in training captions, so they map to the OOV token.
+FILLER_WORDS = ("lorem", "ipsum", "dolor", "amet", "consectetur", "adipiscing", "elit", "tempor")
+
+
+def add_unknown_words(texts, rate=0.3, before=4, after=3):
+    """Insert random out-of-vocabulary words before and after each caption.
+
+    Used while pre-training the text encoder: it learns that words it has never
+    seen carry no meaning, so a caption phrased in an unseen way ("a picture of
+    the number seven that is thick") still encodes like "seven thick". Each of
+    ``before`` + ``after`` slots holds a filler word with probability ``rate``.
+    """
+    batch = tf.shape(texts)[0]
+    fillers = tf.constant(FILLER_WORDS)
+
+    def words(n):
+        idx = tf.random.uniform([batch, n], 0, len(FILLER_WORDS), dtype=tf.int32)
+        keep = tf.random.uniform([batch, n]) < rate
+        picked = tf.where(keep, tf.gather(fillers, idx), tf.fill([batch, n], ""))
+        return tf.strings.reduce_join(picked, axis=1, separator=" ")
+
+    return tf.strings.strip(tf.strings.join([words(before), texts, words(after)], " "))
+
+
 def check_texts(texts, num_samples=None):
     """Validate captions given to `generate`: a non-empty string or list of them."""
     if isinstance(texts, (str, bytes)):
@@ -217,7 +241,9 @@ class Text2ImageGAN(BaseGAN):
     def pretrain_encoders(self, dataset, steps=None, verbose=0):
         """Fit the vocabulary and train the joint image-text embedding on ``dataset``.
 
-        Called by the first `fit`; afterwards the text encoder is frozen.
+        Called by the first `fit`; afterwards the text encoder is frozen. The
+        captions get random unknown filler words (`add_unknown_words`) so that
+        the encoder ignores words outside its vocabulary.
 
         Returns:
             the `keras.callbacks.History` of the embedding training.
@@ -229,7 +255,8 @@ class Text2ImageGAN(BaseGAN):
         log.info("Text2ImageGAN: vocabulary of %d tokens; pre-training the encoders.", vocab)
         pair = DualEncoder(self.text_encoder, self.image_encoder)
         pair.compile(optimizer=keras.optimizers.Adam(1e-3))
-        data = dataset.map(lambda x, t: (x, tf.reshape(t, [-1]))).repeat().take(steps)
+        data = dataset.map(lambda x, t: (x, add_unknown_words(tf.reshape(t, [-1]))))
+        data = data.repeat().take(steps)
         history = pair.fit(data, epochs=1, verbose=verbose)
         self.encoder_ready.assign(1)
         return history

@@ -184,3 +184,16 @@ def test_bad_text_is_explained(trained):
         small().fit(
             data.load("mnist", limit=64, batch_size=32, with_labels=False), epochs=1, verbose=0
         )
+
+
+def test_unknown_filler_words_keep_the_caption():
+    from keras_gan.models.text2image import FILLER_WORDS, add_unknown_words
+
+    out = [t.decode() for t in add_unknown_words(tf.constant(["a thick 7"] * 200)).numpy()]
+    assert all("a thick 7" in t for t in out)
+    assert any(t != "a thick 7" for t in out)
+    words = {w for t in out for w in t.split()} - {"a", "thick", "7"}
+    assert words <= set(FILLER_WORDS)
+    # fillers never occur in the training captions, so they are out-of-vocabulary
+    caps = data.load_arrays("mnist_captions", "train[:20000]")[1]
+    assert not words & {w for c in caps for w in c.replace(",", " ").split()}
