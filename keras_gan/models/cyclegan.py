@@ -448,6 +448,7 @@ class CycleGAN(BaseGAN):
         h, w, c = self.image_shape
         examples = np.zeros((2, h, w, c), np.uint8)
         png = np.array([tf.io.encode_png(e).numpy() for e in examples], dtype=object)
+
         def make(net):
             def from_uint8(images):
                 x = tf.cast(images, tf.float32) / 127.5 - 1.0
