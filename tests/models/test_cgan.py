@@ -142,3 +142,21 @@ def test_learns_to_condition_on_real_mnist(mnist_classifier):
     accuracy = float((predicted == labels).mean())
     assert accuracy > 0.4, accuracy  # chance is 0.1
     assert len(set(predicted.tolist())) >= 8  # not collapsed onto a few classes
+
+
+def test_acgan_real_only_class_head_round_trips():
+    model = CGAN(
+        data_shape=(16, 16, 1),
+        num_classes=3,
+        latent_dim=4,
+        base_filters=4,
+        method="acgan",
+        fake_class_weight=0.0,
+    )
+    assert CGAN.from_config(model.get_config()).fake_class_weight == 0.0
+    model.compile()
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    logs = model.fit(
+        tf.data.Dataset.from_tensor_slices((x, np.arange(8) % 3)).batch(4), epochs=1, verbose=0
+    ).history
+    assert np.isfinite(logs["d_loss"][-1]) and "d_class_acc" in logs
