@@ -225,10 +225,27 @@ class Client:
         return {k: tf.make_ndarray(v) for k, v in response.outputs.items()}
 
     def status(self, model, version=None):
-        """The model's version states (REST: GET /v1/models/NAME[/versions/N])."""
-        if self.protocol != "rest":
-            raise NotImplementedError("status() is implemented for REST endpoints.")
-        return self._http(self._model_url(model, version))
+        """The model's version states (REST: GET /v1/models/NAME[/versions/N];
+        gRPC: ModelService.GetModelStatus). Both return the REST JSON shape:
+        ``{"model_version_status": [{"version": "1", "state": "AVAILABLE", ...}]}``."""
+        if self.protocol == "rest":
+            return self._http(self._model_url(model, version))
+        import grpc
+        from google.protobuf import json_format
+        from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
+
+        self._grpc()  # opens the channel
+        request = get_model_status_pb2.GetModelStatusRequest()
+        request.model_spec.name = model
+        if version is not None:
+            request.model_spec.version.value = int(version)
+        try:
+            response = model_service_pb2_grpc.ModelServiceStub(self._channel).GetModelStatus(
+                request, timeout=self.timeout
+            )
+        except grpc.RpcError as e:
+            raise ServingError(f"{e.code().name}: {e.details()}", status=e.code().name) from None
+        return json_format.MessageToDict(response, preserving_proto_field_name=True)
 
     def metadata(self, model, version=None):
         """Signature definitions (REST: GET .../metadata; gRPC: GetModelMetadata)."""

@@ -256,6 +256,8 @@ def test_rest_and_grpc_clients(exported):
         assert rest.status(family)["model_version_status"][0]["state"] == "AVAILABLE"
         meta = rest.metadata(family)
         assert set(meta["metadata"]["signature_def"]["signatureDef"]) >= SIGNATURES
+        grpc_status = Client(f"grpc://127.0.0.1:{em.grpc_port}").status(family)
+        assert grpc_status["model_version_status"][0]["state"] == "AVAILABLE"
         grpc_meta = Client(f"grpc://127.0.0.1:{em.grpc_port}").metadata(family)
         assert grpc_meta["modelSpec"]["name"] == family
 

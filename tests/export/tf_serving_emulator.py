@@ -33,6 +33,8 @@ from google.protobuf import json_format
 from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_service_pb2_grpc,
     predict_pb2,
     prediction_service_pb2_grpc,
 )
@@ -108,6 +110,13 @@ class Servable:
             response.outputs[key].CopyFrom(tf.make_tensor_proto(value.numpy()))
         return response
 
+    def status(self):
+        response = get_model_status_pb2.GetModelStatusResponse()
+        v = response.model_version_status.add()
+        v.version = self.version
+        v.state = get_model_status_pb2.ModelVersionStatus.AVAILABLE
+        return response
+
     def metadata(self):
         response = get_model_metadata_pb2.GetModelMetadataResponse()
         response.model_spec.name = self.name
@@ -143,11 +152,23 @@ class _Servicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         return self._servable(request.model_spec, context).metadata()
 
 
+class _ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
+    def __init__(self, servables):
+        self.servables = servables
+
+    def GetModelStatus(self, request, context):
+        name = request.model_spec.name
+        if name not in self.servables:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"Could not find any versions of model {name}")
+        return self.servables[name].status()
+
+
 def start_grpc(servables):
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
         _Servicer(servables), server
     )
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(_ModelServicer(servables), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port
@@ -291,18 +312,10 @@ def start_rest(servables):
             if verb == "metadata":
                 self._send(200, json_format.MessageToDict(s.metadata()))
             else:
-                self._send(
-                    200,
-                    {
-                        "model_version_status": [
-                            {
-                                "version": str(s.version),
-                                "state": "AVAILABLE",
-                                "status": {"error_code": "OK", "error_message": ""},
-                            }
-                        ]
-                    },
-                )
+                status = json_format.MessageToDict(s.status(), preserving_proto_field_name=True)
+                for v in status["model_version_status"]:
+                    v["status"] = {"error_code": "OK", "error_message": ""}
+                self._send(200, status)
 
         def do_POST(self):
             name, version, verb = self._route()
