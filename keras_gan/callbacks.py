@@ -304,11 +304,10 @@ class TrainingGuard(keras.callbacks.Callback):
         )
 
     def _diversity(self):
+        from keras_gan.metrics.scores import mean_pairwise_distance
+
         samples, _ = self.model.preview(self.diversity_samples, seed=10_000)
-        flat = np.asarray(samples, np.float64).reshape(len(samples), -1)
-        d2 = (flat**2).sum(1)[:, None] - 2 * flat @ flat.T + (flat**2).sum(1)[None]
-        n = len(flat)
-        return float(np.sqrt(np.maximum(d2, 0)).sum() / (n * (n - 1)))
+        return mean_pairwise_distance(samples)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

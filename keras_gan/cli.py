@@ -147,11 +147,8 @@ def _dataset_for(model_path, given):
     )
 
 
-def _evaluate_family(args, family):
+def _evaluate_family(args, family, model):
     """Translation metrics for CycleGAN, caption metrics for text-to-image."""
-    from keras_gan import saving
-
-    model = saving.load_model(args.model, compile=False)
     if family == "cyclegan":
         from keras_gan.metrics.translation import translation_scores
 
@@ -185,9 +182,10 @@ def cmd_evaluate(args):
     if path.suffix == ".keras":
         from keras_gan import saving
 
-        family = getattr(saving.load_model(path, compile=False), "registry_name", None)
+        model = saving.load_model(path, compile=False)
+        family = getattr(model, "registry_name", None)
         if family in ("cyclegan", "text2image"):
-            return _evaluate_family(args, family)
+            return _evaluate_family(args, family, model)
     requested = [n.strip() for n in args.metrics.split(",") if n.strip()]
     parzen = "parzen" in requested
     names = check_metric_names(",".join(n for n in requested if n != "parzen") or "fid")

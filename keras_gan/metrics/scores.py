@@ -22,6 +22,15 @@ def _2d(x, name):
     return x
 
 
+def mean_pairwise_distance(samples):
+    """Mean Euclidean distance between distinct pairs of samples (any shape [N, ...])."""
+    flat = np.asarray(samples, np.float64).reshape(len(samples), -1)
+    sq = (flat**2).sum(1)
+    d2 = sq[:, None] - 2 * flat @ flat.T + sq[None]
+    n = len(flat)
+    return float(np.sqrt(np.maximum(d2, 0)).sum() / (n * (n - 1)))
+
+
 def gaussian_stats(features):
     """Mean and covariance of [N, d] features (what FID compares)."""
     f = _2d(features, "features")

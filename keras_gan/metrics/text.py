@@ -22,14 +22,7 @@ import numpy as np
 
 from keras_gan.data import captions as captions_lib
 from keras_gan.metrics.extractors import FeatureExtractor
-
-
-def _pairwise_mean(x):
-    flat = x.reshape(len(x), -1).astype(np.float64)
-    sq = (flat**2).sum(1)
-    d2 = sq[:, None] + sq[None] - 2 * flat @ flat.T
-    n = len(flat)
-    return float(np.sqrt(np.maximum(d2, 0)).sum() / (n * (n - 1)))
+from keras_gan.metrics.scores import mean_pairwise_distance
 
 
 def r_precision(model, images, texts, seed=0, candidates=100):
@@ -79,9 +72,9 @@ def text_to_image_scores(model, num_per_class=100, seed=0):
     x_test, y_test = data.load_arrays("mnist", "test")
     for d in range(10):
         imgs = model.generate(seeds=np.arange(10) + 100 * d, texts=f"a {d}")
-        spread.append(_pairwise_mean(imgs))
+        spread.append(mean_pairwise_distance(imgs))
         real = data.to_float(x_test[y_test == d][:10]).numpy()
-        real_spread.append(_pairwise_mean(real))
+        real_spread.append(mean_pairwise_distance(real))
     out["style_spread"] = float(np.mean(spread))
     out["style_spread_real"] = float(np.mean(real_spread))
     out["style_spread_ratio"] = float(np.mean(spread) / np.mean(real_spread))
