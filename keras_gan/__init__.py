@@ -1,3 +1,43 @@
-"""keras-gan: generative adversarial networks for Keras 3 on TensorFlow."""
+"""keras-gan: generative adversarial networks for Keras 3.
+
+The subpackages load on first use, so ``import keras_gan`` is cheap and
+``keras_gan.zoo.load(...)``, ``keras_gan.data.load(...)`` and the others
+work without importing them one by one.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
+
+# The public face: what the README uses.
+SUBMODULES = (
+    "callbacks",
+    "core",
+    "data",
+    "export",
+    "families",
+    "images",
+    "losses",
+    "metrics",
+    "models",
+    "networks",
+    "penalties",
+    "registry",
+    "saving",
+    "serving",
+    "training",
+    "zoo",
+)
+__all__ = [*SUBMODULES, "__version__"]
+
+
+def __getattr__(name):
+    if name in SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'keras_gan' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

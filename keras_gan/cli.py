@@ -36,7 +36,8 @@ def _overrides(args):
 
 
 def cmd_list(args):
-    from keras_gan import data, losses, registry, zoo
+    from keras_gan import data, losses, zoo
+    from keras_gan.core import families
 
     rows = []
     for name in zoo.list_presets():
@@ -60,7 +61,9 @@ def cmd_list(args):
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
     print()
-    print("families:", ", ".join(registry.list_models()))
+    print("families:")
+    for name, fam in families().items():
+        print(f"  {name:<12} {fam.model.__name__:<14} {fam.description}")
     print("datasets:", ", ".join(data.list_datasets()))
     print("losses:  ", ", ".join(losses.list_losses()))
     return 0
@@ -84,7 +87,11 @@ def cmd_train(args):
         from keras_gan import export
 
         path = export.export(
-            result["model"], name=preset["name"], base_dir=args.export_dir, overwrite=False
+            result["model"],
+            name=preset["name"],
+            base_dir=args.export_dir,
+            overwrite=False,
+            metadata=_run_metadata(preset),
         )
         print(f"SavedModel: {path}")
     return 0
@@ -125,46 +132,52 @@ def cmd_export(args):
         version=args.version,
         overwrite=args.overwrite,
         max_batch_size=args.max_batch_size,
+        metadata=_run_metadata(_run_config(args.model)),
     )
     print(f"SavedModel: {path}")
     print(f"Serving notes: {path.parent / 'README.md'}")
     return 0
 
 
+def _run_config(model_path):
+    """The resolved preset of the run a model file came from (its config.json), or None."""
+    cfg = Path(model_path).parent / "config.json"
+    return json.loads(cfg.read_text()) if cfg.exists() else None
+
+
+def _run_metadata(preset):
+    """What an export records about its training run (so evaluate needs no --dataset)."""
+    if not preset:
+        return {}
+    return {
+        "preset": preset.get("name"),
+        "dataset": preset["data"].get("name"),
+        "data": preset["data"],
+    }
+
+
 def _dataset_for(model_path, given):
     if given:
         return given
     path = Path(model_path)
-    for cfg in (path.parent / "config.json", path / "assets.extra" / "keras_gan.json"):
-        if cfg.exists():
-            meta = json.loads(cfg.read_text())
-            name = meta.get("data", {}).get("name") if "data" in meta else meta.get("dataset")
-            if name:
-                return name
+    run = _run_config(path)
+    if run and run.get("data", {}).get("name"):
+        return run["data"]["name"]
+    meta_path = path / "assets.extra" / "keras_gan.json"
+    if meta_path.exists():
+        name = json.loads(meta_path.read_text()).get("dataset")
+        if name:
+            return name
     raise ValueError(
         f"Which real dataset should {model_path} be compared with? Pass --dataset "
         "(mnist, fashion_mnist, digits, digits28)."
     )
 
 
-def _evaluate_family(args, family, model):
-    """Translation metrics for CycleGAN, caption metrics for text-to-image."""
-    if family == "cyclegan":
-        from keras_gan.metrics.translation import translation_scores
-
-        cfg = Path(args.model).parent / "config.json"
-        data_cfg = json.loads(cfg.read_text()).get("data", {}) if cfg.exists() else {}
-        results = translation_scores(
-            model,
-            data_cfg.get("name", "mnist"),
-            data_cfg.get("domain_b", "digits"),
-            limit=min(args.num_samples, 2000),
-            seed=args.seed,
-        )
-    else:
-        from keras_gan.metrics.text import text_to_image_scores
-
-        results = text_to_image_scores(model, max(1, args.num_samples // 10), seed=args.seed)
+def _evaluate_family(args, evaluate, model):
+    """A family's own evaluation (translation metrics, caption metrics, ...)."""
+    data_cfg = (_run_config(args.model) or {}).get("data", {})
+    results = evaluate(model, data_cfg, args.num_samples, seed=args.seed)
     print("| metric | value |\n|---|---|")
     for k, v in results.items():
         print(f"| {k} | {v} |")
@@ -181,11 +194,12 @@ def cmd_evaluate(args):
     path = Path(args.model)
     if path.suffix == ".keras":
         from keras_gan import saving
+        from keras_gan.core import family_of
 
         model = saving.load_model(path, compile=False)
-        family = getattr(model, "registry_name", None)
-        if family in ("cyclegan", "text2image"):
-            return _evaluate_family(args, family, model)
+        evaluate = family_of(model).evaluate
+        if evaluate is not None:
+            return _evaluate_family(args, evaluate, model)
     requested = [n.strip() for n in args.metrics.split(",") if n.strip()]
     parzen = "parzen" in requested
     names = check_metric_names(",".join(n for n in requested if n != "parzen") or "fid")

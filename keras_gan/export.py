@@ -31,71 +31,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.models.base import latent_from_seeds
+from keras_gan.core.signatures import generator_endpoints, image_outputs  # noqa: F401
 
 DEFAULT_BASE_DIR = "saved_models"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def image_outputs(images):
-    """The output dict of every image signature.
-
-    images: float32 [N, H, W, C] in [-1, 1]; images_uint8: uint8 [N, H, W, C];
-    png_bytes: string [N] (TF Serving base64-encodes outputs ending in _bytes).
-    """
-    images = tf.cast(images, tf.float32)
-    if len(images.shape) != 4:
-        return {"samples": images}
-    u8 = tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
-    png = tf.map_fn(tf.io.encode_png, u8, fn_output_signature=tf.TensorSpec([], tf.string))
-    return {"images": images, "images_uint8": u8, "png_bytes": png}
-
-
-def generator_endpoints(model):
-    """Signatures of a seed/latent -> sample generator: ``generate`` and ``from_latent``.
-
-    A conditional model adds its condition input (``model.serving_inputs()``) to
-    both and converts it with ``model.serving_condition``, which also asserts
-    that it is in range (a bad request fails with INVALID_ARGUMENT).
-
-    Returns:
-        {name: (fn, input_signature, example_inputs)}
-    """
-    gen = model.sampling_generator
-    latent_dim = model.latent_dim
-    extra = list(model.serving_inputs())  # [(name, TensorSpec, example)]
-    extra_specs = [tf.TensorSpec(spec.shape, spec.dtype, name=n) for n, spec, _ in extra]
-
-    def sample(z, conds):
-        cond = model.serving_condition(*conds) if extra else None
-        return image_outputs(gen(model.generator_inputs(z, cond), training=False))
-
-    def generate(seed, *conds):
-        return sample(latent_from_seeds(seed, latent_dim), conds)
-
-    def from_latent(z, *conds):
-        return sample(tf.cast(z, tf.float32), conds)
-
-    n = 4
-    # Warm-up examples in exactly the signature's dtypes (TF Serving rejects others).
-    examples_extra = {
-        name: np.asarray(ex)[:n].astype(spec.dtype.as_numpy_dtype)
-        if spec.dtype != tf.string
-        else np.asarray(ex, dtype=object)[:n]
-        for name, spec, ex in extra
-    }
-    return {
-        "generate": (
-            generate,
-            [tf.TensorSpec([None], tf.int64, name="seed")] + extra_specs,
-            {"seed": np.arange(n, dtype=np.int64), **examples_extra},
-        ),
-        "from_latent": (
-            from_latent,
-            [tf.TensorSpec([None, latent_dim], tf.float32, name="z")] + extra_specs,
-            {"z": np.zeros((n, latent_dim), np.float32), **examples_extra},
-        ),
-    }
 
 
 def next_version(model_dir) -> int:
@@ -295,9 +234,7 @@ def export(
         )
     model_dir.mkdir(parents=True, exist_ok=True)
 
-    endpoints = model.serving_endpoints() if hasattr(model, "serving_endpoints") else None
-    if endpoints is None:
-        endpoints = generator_endpoints(model)
+    endpoints = model.serving_endpoints()
     archive = keras.export.ExportArchive()
     for net in model.export_networks():
         archive.track(net)
@@ -319,7 +256,7 @@ def export(
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "keras_version": keras.__version__,
             "tensorflow_version": tf.__version__,
-            **(model.export_metadata() if hasattr(model, "export_metadata") else {}),
+            **model.export_metadata(),
             **(metadata or {}),
         }
         (tmp / "assets.extra").mkdir(exist_ok=True)

@@ -42,6 +42,12 @@ def per_example(x):
     return ops.mean(ops.reshape(x, (ops.shape(x)[0], -1)), axis=-1)
 
 
+def mean_absolute_error(x, y):
+    """Per-example mean |x - y| over all non-batch axes, in float32 (L1 reconstruction)."""
+    d = ops.abs(ops.cast(x, "float32") - ops.cast(y, "float32"))
+    return ops.mean(ops.reshape(d, (ops.shape(d)[0], -1)), axis=-1)
+
+
 def _f32(x):
     # Losses are always computed in float32, also under mixed precision.
     return ops.cast(ops.convert_to_tensor(x), "float32")

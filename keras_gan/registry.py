@@ -1,35 +1,17 @@
 """Model registry: family name -> model class.
 
-Families register themselves with `register`; presets in ``zoo/`` name a family
-by its registry name.
+The families declare themselves (``FAMILIES`` in ``keras_gan/families/<name>/``);
+this module is the name lookup presets and the command line use.
 """
 
 from __future__ import annotations
 
-_MODELS: dict[str, type] = {}
-
-
-def register(name):
-    """Class decorator: make a model family available under ``name``."""
-
-    def wrap(cls):
-        if name in _MODELS and _MODELS[name] is not cls:
-            raise ValueError(f"A model family named {name!r} is already registered.")
-        _MODELS[name] = cls
-        cls.registry_name = name
-        return cls
-
-    return wrap
-
-
-def _ensure_loaded():
-    import keras_gan.models  # noqa: F401  (importing registers the families)
+from keras_gan.core.family import families, get_family
 
 
 def list_models():
     """Registered family names."""
-    _ensure_loaded()
-    return sorted(_MODELS)
+    return list(families())
 
 
 def get(name):
@@ -38,7 +20,4 @@ def get(name):
     Raises:
         ValueError: unknown name; the message lists the known ones.
     """
-    _ensure_loaded()
-    if name not in _MODELS:
-        raise ValueError(f"Unknown model {name!r}. Known models: {', '.join(sorted(_MODELS))}.")
-    return _MODELS[name]
+    return get_family(name).model

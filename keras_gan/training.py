@@ -67,7 +67,7 @@ class ResumableBackup(keras.callbacks.Callback):
         self.write_dir = Path(write_dir) if write_dir is not None else self.backup_dir
         self.keep = max(1, int(keep))
         self.delete_on_end = delete_on_end
-        self.restored_epoch = 0
+        self.restored_epoch = None
 
     def checkpoints(self):
         """Complete checkpoint folders, newest first."""
@@ -82,32 +82,42 @@ class ResumableBackup(keras.callbacks.Callback):
                     continue
         return [p for _, p in sorted(found, reverse=True)]
 
-    def latest_epoch(self):
-        """Epoch of the newest complete checkpoint (0 when there is none)."""
-        for ckpt in self.checkpoints():
-            try:
-                return int(json.loads((ckpt / "meta.json").read_text())["epoch"])
-            except (OSError, ValueError, KeyError):
-                continue
-        return 0
+    def restore(self, model=None):
+        """Load the newest checkpoint that loads into ``model``; return its epoch (0: none).
 
-    def on_train_begin(self, logs=None):
+        The one place a resumed run's epoch is decided: `keras_gan.training.train`
+        calls it before it builds the data stream, so the stream and the weights
+        always come from the same checkpoint, also when the newest one is damaged
+        and an older one is used.
+
+        Raises:
+            RuntimeError: there are checkpoints but none of them loads.
+        """
+        model = model if model is not None else self.model
         for ckpt in self.checkpoints():
             try:
                 meta = json.loads((ckpt / "meta.json").read_text())
-                self.model.load_weights(ckpt / "state.weights.h5")
+                model.load_weights(ckpt / "state.weights.h5")
             except Exception as e:  # a damaged checkpoint: fall back to the previous one
                 log.warning("Checkpoint %s does not load (%s); trying an older one.", ckpt, e)
                 continue
             self.restored_epoch = int(meta["epoch"])
-            self.model._initial_epoch = self.restored_epoch
             log.info("Resumed from %s (epoch %d).", ckpt, self.restored_epoch)
-            return
+            return self.restored_epoch
         if self.checkpoints():
             raise RuntimeError(
                 f"No checkpoint in {self.backup_dir} could be loaded. Move the folder aside to "
                 "start afresh, or restore it from a copy."
             )
+        self.restored_epoch = 0
+        return 0
+
+    def on_train_begin(self, logs=None):
+        # Used on its own with fit(): restore here. keras_gan.training.train restores
+        # before it builds the data stream and sets restored_epoch, so nothing is loaded twice.
+        if self.restored_epoch is None:
+            self.restore()
+        self.model._initial_epoch = self.restored_epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self.save(epoch + 1, logs)
@@ -191,7 +201,7 @@ def train(
     Returns:
         dict with the run folder, the model path, the final logs and the model.
     """
-    preset = zoo.resolve(preset, **overrides)
+    preset = zoo.resolve(preset, **overrides) if isinstance(preset, str) or overrides else preset
     out_dir = Path(out_dir or Path("runs") / preset["name"])
     _check_out_dir(out_dir)
     train_cfg = preset["train"]
@@ -215,12 +225,13 @@ def train(
                 "same one. Pass another --out folder, or --no-resume to start afresh there."
             )
     backup = ResumableBackup(run_dir / "backup", write_dir=out_dir / "backup")
-    initial_epoch = backup.latest_epoch() if resume else 0
     # Build everything before writing anything: a bad setting leaves no half-made run.
-    loaded = zoo.load(
-        preset, strategy=strategy, stream=True, initial_epoch=min(initial_epoch, epochs)
-    )
-    model, dataset, steps = loaded.model, loaded.dataset, loaded.steps_per_epoch
+    model = zoo.build_model(preset, strategy=strategy)
+    # The resume epoch is decided once, by the checkpoint that actually loads;
+    # the data stream is then built for exactly that epoch.
+    initial_epoch = min(backup.restore(model), epochs) if resume else 0
+    backup.restored_epoch = initial_epoch
+    dataset, steps = zoo.build_dataset(preset, stream=True, initial_epoch=initial_epoch)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if is_chief:
@@ -229,9 +240,6 @@ def train(
         shutil.rmtree(backup.backup_dir)
     if initial_epoch >= epochs:
         log.info("The run in %s already completed %d epochs.", out_dir, initial_epoch)
-        # Nothing left to train: restore the last checkpoint and (re)write the model.
-        backup.set_model(model)
-        backup.on_train_begin()
         model_path = save_model(model, out_dir / "model.keras")
         return {"out_dir": out_dir, "model_path": model_path, "logs": {}, "model": model}
 
@@ -239,13 +247,13 @@ def train(
         TrainingGuard(log_path=out_dir / "guard.log"),
         SampleGrid(
             out_dir / "samples",
-            every=int(train_cfg.get("sample_every", 1)),
-            num_samples=int(train_cfg.get("num_samples", 64)),
+            every=int(train_cfg["sample_every"]),
+            num_samples=int(train_cfg["num_samples"]),
             log_dir=out_dir / "logs",
         ),
         keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=initial_epoch > 0),
         keras.callbacks.TensorBoard(str(out_dir / "logs"), write_graph=False),
-        *model.default_callbacks(preset),
+        *model.default_callbacks(epochs),
         *extra_callbacks,
         # Last: an epoch's checkpoint is written after its grid and logs, so a
         # kill in between redoes that epoch (identically) rather than losing them.

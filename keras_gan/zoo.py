@@ -68,12 +68,27 @@ def get_preset(name) -> dict:
     for section in ("model", "data"):
         if section not in preset:
             raise ValueError(f"Preset file {path} has no {section!r} section.")
+    _check_homes(preset, str(path))
     preset.setdefault("name", name)
     for section in SECTIONS:
         preset.setdefault(section, {})
         for key, value in DEFAULTS.get(section, {}).items():
             preset[section].setdefault(key, value)
     return copy.deepcopy(preset)
+
+
+# Settings with one home: the section they must be written in.
+HOMES = {"batch_size": "train", "epochs": "train", "steps_per_epoch": "train"}
+
+
+def _check_homes(preset, where):
+    for key, home in HOMES.items():
+        for section in SECTIONS:
+            if section != home and key in preset.get(section, {}):
+                raise ValueError(
+                    f"{where}: {key!r} is a {home!r} setting but is set in {section!r}; move it "
+                    f"to the {home!r} section (or override it as {home}.{key})."
+                )
 
 
 def resolve(name_or_preset, **overrides) -> dict:
@@ -111,12 +126,17 @@ def resolve(name_or_preset, **overrides) -> dict:
                 f"Override {key!r} is ambiguous ({', '.join(hits)}); write 'section.{key}'."
             )
         preset[hits[0]][key] = value
+    _check_homes(preset, f"preset {preset['name']!r}")
     return preset
 
 
-def build_model(preset: dict):
-    """Build and compile the model a resolved preset describes."""
+def build_model(preset: dict, strategy=None):
+    """Build and compile the model a resolved preset describes (in ``strategy``'s scope)."""
     from keras_gan import registry
+
+    if strategy is not None:
+        with strategy.scope():
+            return build_model(preset)
 
     model_cfg = dict(preset["model"])
     family = model_cfg.pop("family", None)
@@ -147,8 +167,7 @@ def build_dataset(preset: dict, stream=False, initial_epoch=0):
     cfg = dict(preset["data"])
     loader = cfg.pop("loader", "load")
     name = cfg.pop("name")
-    batch_size = int(preset["train"].get("batch_size") or 64)
-    cfg.pop("batch_size", None)
+    batch_size = int(preset["train"]["batch_size"])
     fn = data.load if loader == "load" else getattr(data, loader, None)
     if fn is None:
         raise ValueError(f"Preset data.loader {loader!r} is not a function of keras_gan.data.")
@@ -188,7 +207,7 @@ def load(name, strategy=None, stream=False, initial_epoch=0, **overrides) -> Loa
     """Build the compiled model and the dataset of preset ``name``.
 
     Args:
-        name: a preset name (`list_presets()`) or a resolved preset dict.
+        name: a preset name (`list_presets()`) or a preset dict that `resolve` returned.
         strategy: an optional `tf.distribute.Strategy`; the model is built and
             compiled in its scope.
         stream, initial_epoch: see `build_dataset` (used by `keras_gan.training`).
@@ -198,12 +217,8 @@ def load(name, strategy=None, stream=False, initial_epoch=0, **overrides) -> Loa
         ``Loaded(model, dataset, preset, steps_per_epoch)``; unpack it as
         ``model, dataset``.
     """
-    preset = resolve(name, **overrides)
+    preset = resolve(name, **overrides) if isinstance(name, str) or overrides else name
     # The model first: a bad setting fails before any data is fetched.
-    if strategy is not None:
-        with strategy.scope():
-            model = build_model(preset)
-    else:
-        model = build_model(preset)
+    model = build_model(preset, strategy=strategy)
     dataset, steps = build_dataset(preset, stream=stream, initial_epoch=initial_epoch)
     return Loaded(model, dataset, preset, steps)

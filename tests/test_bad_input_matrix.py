@@ -156,7 +156,27 @@ MATRIX = [
         "an unknown model family",
         lambda t: registry.get("biggan"),
         ValueError,
-        r"Known models: .*dcgan",
+        r"Known families: .*dcgan",
+    ),
+    (
+        "a text-to-image model used before it is trained",
+        lambda t: zoo.build_model(zoo.resolve("text2image_mnist")).generate(texts=["a thick 7"]),
+        RuntimeError,
+        r"no vocabulary yet.*Train the model first",
+    ),
+    (
+        "single images for a paired (pix2pix) model",
+        lambda t: fit(
+            zoo.build_model(zoo.resolve("pix2pix_mnist_edges")), np.zeros((2, 28, 28, 1), "float32")
+        ),
+        ValueError,
+        r"\(source, target\) pairs",
+    ),
+    (
+        "a setting in the wrong preset section",
+        lambda t: zoo.resolve("dcgan_mnist", **{"data.batch_size": 32}),
+        ValueError,
+        r"'batch_size' is a 'train' setting",
     ),
     (
         "an unknown preset setting",

@@ -63,6 +63,13 @@ def test_train_sample_export(tmp_path):
     ]
     assert (out / "model.keras").exists() and (out / "history.csv").exists()
     assert (tmp_path / "sm" / "dcgan_mnist" / "1" / "saved_model.pb").exists()
+    # the export records its dataset: evaluate needs no --dataset (issue 14's bug)
+    exported = tmp_path / "sm" / "dcgan_mnist" / "1"
+    meta = json.loads((exported / "assets.extra" / "keras_gan.json").read_text())
+    assert meta["dataset"] == "mnist" and meta["preset"] == "dcgan_mnist"
+    r = run("evaluate", str(exported), "--metrics", "fid", "--num-samples", "200", "--no-floor")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "against mnist" in r.stdout and "| fid |" in r.stdout
 
     r = run("sample", str(out / "model.keras"), "-n", "16", "--out", str(tmp_path / "g.png"))
     assert r.returncode == 0, r.stderr[-2000:]

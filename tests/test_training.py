@@ -186,3 +186,15 @@ def test_guard_warns_on_collapse():
     guard.on_epoch_end(1, {"d_acc": 1.0, "g_loss": 50.0})
     kinds = {e["kind"] for e in guard.events}
     assert kinds == {"d_acc_pinned", "g_loss_diverging", "diversity_falling"}
+
+
+def test_resume_after_a_damaged_newest_checkpoint_matches_an_uninterrupted_run(tmp_path):
+    """The resume epoch is decided once: by the checkpoint that loads (issue 14's bug)."""
+    kw = dict(limit=2048, verbose=0)
+    straight = training.train("gan_gaussian_1d", tmp_path / "a", epochs=3, **kw)["model"]
+    training.train("gan_gaussian_1d", tmp_path / "b", epochs=2, **kw)
+    newest = tmp_path / "b" / "backup" / "epoch_000002" / "state.weights.h5"
+    newest.write_bytes(newest.read_bytes()[:100])  # truncated, as by a full disk
+    resumed = training.train("gan_gaussian_1d", tmp_path / "b", epochs=3, **kw)["model"]
+    for a, b in zip(straight.generator.weights, resumed.generator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6, err_msg=a.path)

@@ -55,7 +55,7 @@ def test_unknown_override():
 
 
 def test_unknown_model_family():
-    with pytest.raises(ValueError, match="Unknown model 'gan9'. Known models: .*dcgan"):
+    with pytest.raises(ValueError, match="Unknown model family 'gan9'. Known families: .*dcgan"):
         registry.get("gan9")
 
 
@@ -67,3 +67,21 @@ def test_malformed_preset_file(tmp_path, monkeypatch):
         zoo.get_preset("broken")
     with pytest.raises(ValueError, match="no 'model' section"):
         zoo.get_preset("nomodel")
+
+
+def test_a_setting_in_the_wrong_section_is_an_error_not_dropped():
+    preset = zoo.get_preset("dcgan_mnist")
+    preset["data"]["batch_size"] = 7
+    with pytest.raises(ValueError, match="'batch_size' is a 'train' setting but is set in 'data'"):
+        zoo.resolve(preset)
+
+
+def test_the_package_exposes_its_subpackages():
+    """`import keras_gan; keras_gan.zoo.load(...)` works without importing zoo first."""
+    import subprocess
+    import sys
+
+    code = "import keras_gan; print(keras_gan.zoo.list_presets()[:1], keras_gan.data.list_datasets()[:1])"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "acgan_mnist" in r.stdout

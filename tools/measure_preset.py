@@ -7,12 +7,12 @@
 Trains with `keras_gan.training.train` into ``--out`` (default runs/zoo/PRESET;
 an interrupted run resumes), then measures what fits the preset's data:
 
+- a family that declares its own evaluation (translation, captions, ...) gets it;
+- toy data (gaussian_1d, ring, grid): `keras_gan.metrics.toy_scores`;
 - images: FID, KID, precision/recall and class coverage in the dataset
   classifier's feature space (`keras_gan.metrics.evaluate`), next to the floor
   (real test images against the same real reference); conditional models also
-  get conditional accuracy;
-- gaussian_1d: the generated mean and standard deviation;
-- ring / grid: mode coverage (the PacGAN protocol, 2,500 samples).
+  get conditional accuracy.
 
 Each figure is written to ``zoo/PRESET.json`` under "results" with the metric,
 value, the floor where there is one, the command, the machine and the date.
@@ -33,98 +33,51 @@ sys.path.insert(0, str(ROOT))
 
 
 def measure(model, preset, num_samples):
-
+    """Zoo entries for a trained model: its family's evaluation, the toy-data scores,
+    or the image metrics against the preset's dataset (with the floor)."""
     from keras_gan import metrics
-    from keras_gan.data import toy
+    from keras_gan.core import family_of
 
     name = preset["data"]["name"]
-    out = []
-    if name == "gaussian_1d":
-        x = model.generate(10000, seed=0)
-        out += [
-            {
-                "metric": "mean",
-                "value": round(float(x.mean()), 4),
-                "target": toy.GAUSSIAN_1D_MEAN,
-                "num_samples": 10000,
-            },
-            {
-                "metric": "std",
-                "value": round(float(x.std()), 4),
-                "target": toy.GAUSSIAN_1D_STD,
-                "num_samples": 10000,
-            },
-        ]
-    elif name in ("ring", "grid"):
-        modes = toy.ring_modes() if name == "ring" else toy.grid_modes()
-        std = toy.RING_STD if name == "ring" else toy.GRID_STD
-        stats = metrics.mode_coverage(model.generate(2500, seed=0), modes, std)
-        out += [
-            {
-                "metric": "modes_captured",
-                "value": stats["modes_captured"],
-                "of": stats["num_modes"],
-                "num_samples": 2500,
-            },
-            {
-                "metric": "high_quality",
-                "value": round(stats["high_quality"], 4),
-                "num_samples": 2500,
-            },
-            {
-                "metric": "kl_to_uniform",
-                "value": round(stats["kl_to_uniform"], 4),
-                "num_samples": 2500,
-            },
-        ]
-    elif preset["model"]["family"] == "cyclegan":
-        from keras_gan.metrics.translation import translation_scores
-
-        scores = translation_scores(
-            model, preset["data"]["name"], preset["data"]["domain_b"], limit=2000
-        )
-        out += [
-            {"metric": k, "value": v, "split": "test", "num_images": scores["num_images_a"]}
+    evaluate = family_of(model).evaluate
+    if evaluate is not None:
+        scores = evaluate(model, preset["data"], num_samples)
+        context = {k: v for k, v in scores.items() if k.startswith("num_")}
+        return [
+            {"metric": k, "value": v, **context}
             for k, v in scores.items()
             if not k.startswith("num_")
         ]
-    elif preset["model"]["family"] == "text2image":
-        from keras_gan.metrics.text import text_to_image_scores
-
-        scores = text_to_image_scores(model, num_per_class=max(1, num_samples // 10))
-        out += [
-            {"metric": k, "value": v, "num_captions": scores["num_captions"]}
-            for k, v in scores.items()
-            if k != "num_captions"
-        ]
-    else:
-        names = ["fid", "kid", "pr", "class_coverage"]
-        res = metrics.evaluate(model, name, names, num_samples)
-        floor = metrics.evaluate_floor(name, names, num_samples)
-        for key in ("fid", "kid", "precision", "recall", "classes_covered"):
-            out.append(
-                {
-                    "metric": key,
-                    "value": round(float(res[key]), 4),
-                    "floor": round(float(floor[key]), 4),
-                    "num_samples": num_samples,
-                    "feature_extractor": f"{name}_classifier",
-                }
-            )
-        if getattr(model, "num_classes", None):
-            acc = metrics.conditional_accuracy(
-                model, name, num_per_class=max(1, num_samples // model.num_classes)
-            )
-            out.append(
-                {
-                    "metric": "conditional_accuracy",
-                    "value": round(acc["accuracy"], 4),
-                    "per_class": acc["per_class"],
-                    "classes_covered": acc["classes_covered"],
-                    "num_samples": num_samples,
-                    "classifier": f"{name}_classifier",
-                }
-            )
+    if name in metrics.TOY_DATASETS:
+        return metrics.toy_scores(model, name)
+    out = []
+    names = ["fid", "kid", "pr", "class_coverage"]
+    res = metrics.evaluate(model, name, names, num_samples)
+    floor = metrics.evaluate_floor(name, names, num_samples)
+    for key in ("fid", "kid", "precision", "recall", "classes_covered"):
+        out.append(
+            {
+                "metric": key,
+                "value": round(float(res[key]), 4),
+                "floor": round(float(floor[key]), 4),
+                "num_samples": num_samples,
+                "feature_extractor": f"{name}_classifier",
+            }
+        )
+    if getattr(model, "num_classes", None):
+        acc = metrics.conditional_accuracy(
+            model, name, num_per_class=max(1, num_samples // model.num_classes)
+        )
+        out.append(
+            {
+                "metric": "conditional_accuracy",
+                "value": round(acc["accuracy"], 4),
+                "per_class": acc["per_class"],
+                "classes_covered": acc["classes_covered"],
+                "num_samples": num_samples,
+                "classifier": f"{name}_classifier",
+            }
+        )
     return out
 
 
@@ -176,13 +129,21 @@ def main(argv=None):
 
     preset = zoo.get_preset(args.preset)
     out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
+    wall, cpu = time.time(), time.process_time()
     result = training.train(preset, out_dir, verbose=args.verbose)
+    budget = {
+        "train_wall_minutes": round((time.time() - wall) / 60, 1),
+        "train_cpu_minutes": round((time.process_time() - cpu) / 60, 1),
+    }
     entries = measure(result["model"], preset, args.num_samples)
     stamp = {
         "command": "python tools/measure_preset.py " + " ".join(argv),
         "hardware": machine(),
         "date": time.strftime("%Y-%m-%d"),
         "epochs": preset["train"]["epochs"],
+        "steps_per_epoch": preset["train"].get("steps_per_epoch"),
+        "batch_size": preset["train"]["batch_size"],
+        **budget,
     }
     if args.seeds and preset["data"]["name"] == "gaussian_1d":
         entries.append(seed_sweep(preset, args.seeds, out_dir))

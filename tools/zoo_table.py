@@ -1,6 +1,7 @@
 """Print the measured results of every zoo preset as a markdown table (for README.md).
 
-    python tools/zoo_table.py
+    python tools/zoo_table.py            # print it
+    python tools/zoo_table.py --write    # replace the table in README.md
 
 One row per preset with results; each row names the command, machine and
 date that produced its figures (as recorded in ``zoo/PRESET.json``).
@@ -45,6 +46,11 @@ LABELS = {
     "r_precision": "R-precision",
     "r_precision_real": "(real)",
     "parzen_ll": "Parzen LL",
+    "l1": "held-out L1",
+    "l1_blank_baseline": "(blank)",
+    "digit_accuracy": "digit acc.",
+    "digit_accuracy_real": "(real)",
+    "digit_accuracy_edges": "(edges)",
 }
 
 
@@ -69,15 +75,29 @@ def main():
             continue
         cells = [f"{LABELS[r['metric']]} {fmt(r)}" for r in results if r["metric"] in LABELS]
         first = results[0]
+        budget = f"{first.get('epochs', '')} epochs"
+        if first.get("steps_per_epoch"):
+            budget += f" x {first['steps_per_epoch']} steps"
+        if first.get("train_cpu_minutes") is not None:
+            budget += f"; {first['train_cpu_minutes']} CPU min ({first['train_wall_minutes']} wall)"
         commands = list(dict.fromkeys(r["command"] for r in results))
         rows.append(
-            f"| `{preset['name']}` | {first.get('epochs', '')} | {'; '.join(cells)} | "
+            f"| `{preset['name']}` | {budget} | {'; '.join(cells)} | "
             + "<br>".join(f"`{c}`" for c in commands)
             + f" | {first['hardware']}, {first['date']} |"
         )
-    print("| preset | epochs | measured | command | machine, date |")
-    print("|---|---|---|---|---|")
-    print("\n".join(rows))
+    table = "\n".join(
+        ["| preset | budget | measured | command | machine, date |", "|---|---|---|---|---|", *rows]
+    )
+    if "--write" in sys.argv[1:]:
+        readme = ROOT / "README.md"
+        text = readme.read_text()
+        start, end = "<!-- ZOO_TABLE:start -->\n", "<!-- ZOO_TABLE:end -->"
+        a, b = text.index(start) + len(start), text.index(end)
+        readme.write_text(text[:a] + table + "\n" + text[b:])
+        print(f"Wrote the table into {readme}")
+    else:
+        print(table)
     return 0
 
 

@@ -60,7 +60,7 @@ FASHION_TRAIN_PER_CLASS = 6000
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
-    kind: str  # "image" or "vector"
+    kind: str  # "image", "vector", "image_text" or "image_pair" (source, target)
     shape: tuple
     num_classes: int
     splits: tuple
@@ -411,8 +411,13 @@ def make_dataset(
     if not scale:
         x = x.astype("float32")
 
+    # Paired images (source, target): the targets are images too.
+    scale_y = y is not None and y.dtype == np.uint8 and y.ndim == 4
+
     def finish(a, b=None):
         a = to_float(a) if scale else a
+        if b is not None and scale_y:
+            b = to_float(b)
         return a if b is None else (a, b)
 
     if epochs is not None:
@@ -501,8 +506,8 @@ def load(
         >>> model.fit(ds, epochs=5)
     """
     x, y = load_arrays(name, split)
-    if get_info(name).kind == "image_text":
-        with_labels = True  # (image, caption) pairs: the captions are the point
+    if get_info(name).kind in ("image_text", "image_pair"):
+        with_labels = True  # (image, caption) or (source, target): the pair is the point
     if limit is not None:
         x, y = x[: int(limit)], y[: int(limit)]
     if image_size is not None:

@@ -18,10 +18,12 @@ from keras_gan.metrics.evaluation import (
     stacked_mnist_modes,
 )
 from keras_gan.metrics.extractors import FeatureExtractor
-from keras_gan.metrics.modes import mode_coverage
+from keras_gan.metrics.modes import TOY_DATASETS, mode_coverage, toy_scores
 from keras_gan.metrics.registry import get_metric, list_metrics, register_metric
 
 __all__ = [
+    "TOY_DATASETS",
+    "toy_scores",
     "DEFAULT_METRICS",
     "IMAGE_METRICS",
     "conditional_accuracy",

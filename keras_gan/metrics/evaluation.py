@@ -45,7 +45,7 @@ def load_sampler(source):
     Conditional models get label ``seed % num_classes`` for each seed, which
     spreads samples evenly over the classes.
     """
-    from keras_gan.models import BaseGAN
+    from keras_gan.core import BaseGAN
 
     if isinstance(source, (str, Path)):
         path = Path(source)

@@ -50,3 +50,47 @@ def mode_coverage(samples, modes, std, hq_sigmas=3.0):
         "kl_to_uniform": kl,
         "counts": counts.tolist(),
     }
+
+
+TOY_DATASETS = ("gaussian_1d", "ring", "grid")
+
+
+def toy_scores(model, dataset):
+    """Zoo entries for a model of a toy distribution.
+
+    gaussian_1d: the mean and standard deviation of 10,000 samples against the
+    targets; ring / grid: mode coverage with the PacGAN protocol (2,500 samples).
+    """
+    from keras_gan.data import toy
+
+    if dataset == "gaussian_1d":
+        x = model.generate(10000, seed=0)
+        return [
+            {
+                "metric": "mean",
+                "value": round(float(x.mean()), 4),
+                "target": toy.GAUSSIAN_1D_MEAN,
+                "num_samples": 10000,
+            },
+            {
+                "metric": "std",
+                "value": round(float(x.std()), 4),
+                "target": toy.GAUSSIAN_1D_STD,
+                "num_samples": 10000,
+            },
+        ]
+    if dataset not in ("ring", "grid"):
+        raise ValueError(f"toy_scores knows {', '.join(TOY_DATASETS)}; got {dataset!r}.")
+    modes = toy.ring_modes() if dataset == "ring" else toy.grid_modes()
+    std = toy.RING_STD if dataset == "ring" else toy.GRID_STD
+    stats = mode_coverage(model.generate(2500, seed=0), modes, std)
+    return [
+        {
+            "metric": "modes_captured",
+            "value": stats["modes_captured"],
+            "of": stats["num_modes"],
+            "num_samples": 2500,
+        },
+        {"metric": "high_quality", "value": round(stats["high_quality"], 4), "num_samples": 2500},
+        {"metric": "kl_to_uniform", "value": round(stats["kl_to_uniform"], 4), "num_samples": 2500},
+    ]

@@ -1,24 +1,22 @@
-"""GAN families. Importing this package registers every family."""
+"""Every family's model class in one namespace: ``from keras_gan.models import DCGAN``.
 
-from keras_gan.models.base import BaseGAN, latent_from_seeds
-from keras_gan.models.cgan import CGAN
-from keras_gan.models.cyclegan import CycleGAN, ImagePool
-from keras_gan.models.dcgan import DCGAN
-from keras_gan.models.gan import GAN
-from keras_gan.models.mmd import MMDGAN
-from keras_gan.models.text2image import Text2ImageGAN
-from keras_gan.models.wgan import WGAN, WGANGP
+The classes live in their families (``keras_gan/families/<name>/``); this
+module collects them from the family declarations, so a new family appears
+here without being listed.
+"""
 
-__all__ = [
-    "BaseGAN",
-    "CGAN",
-    "CycleGAN",
-    "DCGAN",
-    "GAN",
-    "ImagePool",
-    "MMDGAN",
-    "Text2ImageGAN",
-    "WGAN",
-    "WGANGP",
-    "latent_from_seeds",
-]
+from keras_gan.core import BaseGAN, GANModel, latent_from_seeds  # noqa: F401
+from keras_gan.core.family import families as _families
+
+
+def _collect():
+    out = {}
+    for fam in _families().values():
+        module = __import__(fam.model.__module__.rsplit(".", 1)[0], fromlist=["__all__"])
+        for name in getattr(module, "__all__", (fam.model.__name__,)):
+            out[name] = getattr(module, name)
+    return out
+
+
+globals().update(_collect())
+__all__ = sorted(["BaseGAN", "GANModel", "latent_from_seeds", *_collect()])

@@ -23,53 +23,24 @@ from tensorflow_serving.apis import prediction_log_pb2
 from tensorflow_serving.config import model_server_config_pb2
 
 from keras_gan import export, images
-from keras_gan.models import CGAN, DCGAN, GAN, MMDGAN, WGANGP, CycleGAN, Text2ImageGAN
+from keras_gan.core import families, get_family
+from keras_gan.models import CycleGAN
 from keras_gan.serving import Client, ServingError, decode_response, encode_request, to_pil
 
 from .tf_serving_emulator import Emulator, Servable
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-SIGNATURES = {"serving_default", "generate", "from_latent"}
-
-FAMILIES = {
-    "gan": lambda: GAN(data_shape=(12, 12, 1), latent_dim=6, hidden_units=(16,), seed=1),
-    "dcgan_ema": lambda: DCGAN(
-        image_shape=(16, 16, 1), latent_dim=8, base_filters=4, ema_decay=0.9, seed=1
-    ),
-    "wgan_gp": lambda: WGANGP(data_shape=(16, 16, 3), latent_dim=8, base_filters=4, seed=1),
-    "mmd_toy": lambda: MMDGAN(
-        data_shape=(2,), latent_dim=3, hidden_units=(8,), bandwidths=(1.0,), seed=1
-    ),
-    "cgan": lambda: CGAN(
-        data_shape=(16, 16, 1), num_classes=5, latent_dim=8, base_filters=4, seed=1
-    ),
-    "text2image": lambda: Text2ImageGAN(
-        image_shape=(16, 16, 1),
-        latent_dim=8,
-        base_filters=4,
-        embed_dim=8,
-        projection_dim=4,
-        max_tokens=50,
-        encoder_steps=2,
-        seed=1,
-    ),
-}
-CAPTIONS = np.array(["a thick 1", "a 2", "the digit three", "4, bold, tilted left"])
 
 
 def trained(family):
-    model = FAMILIES[family]()
+    fam = get_family(family)
+    model = fam.make_model()
     model.compile()
-    shape = model.data_shape
-    x = np.random.default_rng(0).uniform(-1, 1, (16, *shape)).astype("float32")
-    data = {"cgan": (x, np.arange(16) % 5), "text2image": (x, np.resize(CAPTIONS, 16))}.get(
-        family, x
-    )
-    model.fit(tf.data.Dataset.from_tensor_slices(data).batch(8), epochs=1, verbose=0)
+    model.fit(tf.data.Dataset.from_tensor_slices(fam.make_batch(16)).batch(8), epochs=1, verbose=0)
     return model
 
 
-@pytest.fixture(scope="module", params=sorted(FAMILIES))
+@pytest.fixture(scope="module", params=sorted(families()))
 def exported(request, tmp_path_factory):
     model = trained(request.param)
     base = tmp_path_factory.mktemp(request.param)
@@ -77,17 +48,22 @@ def exported(request, tmp_path_factory):
     return request.param, model, path
 
 
-def extra_inputs(family, n):
-    if family == "text2image":
-        return {"text": np.resize(CAPTIONS, n).astype(object)}
-    return {"label": np.arange(n, dtype=np.int32) % 5} if family == "cgan" else {}
+def signatures(model):
+    return {"serving_default", *model.serving_endpoints()}
 
 
-def in_memory(model, family, seeds):
-    kw = {"labels": np.arange(len(seeds)) % 5} if family == "cgan" else {}
-    if family == "text2image":
-        kw = {"texts": list(np.resize(CAPTIONS, len(seeds)))}
-    return model.generate(seeds=seeds, **kw)
+def first_signature(model):
+    return next(iter(model.serving_endpoints()))
+
+
+def output_key(model):
+    return "samples" if len(model.data_shape) == 1 else "images"
+
+
+def answer(family, model, n):
+    fam = get_family(family)
+    request = fam.request(n)
+    return request, fam.probe(model, request)
 
 
 def test_layout(exported):
@@ -136,7 +112,7 @@ def test_saved_model_cli_show_lists_the_signatures_and_no_xla(exported):
     )
     assert r.returncode == 0, r.stderr[-2000:]
     found = set(re.findall(r"signature_def\['(\w+)'\]", r.stdout)) - {"__saved_model_init_op"}
-    assert found == SIGNATURES
+    assert found == signatures(model)
     assert "DT_FLOAT16" not in r.stdout and "DT_HALF" not in r.stdout
     # no XLA: no Xla* ops and no function marked for XLA compilation
     sm = saved_model_pb2.SavedModel()
@@ -148,63 +124,46 @@ def test_saved_model_cli_show_lists_the_signatures_and_no_xla(exported):
         assert not f.attr["_XlaMustCompile"].b, f.signature.name
 
 
-def test_saved_model_cli_run_matches_the_in_memory_generator(exported, tmp_path):
+def test_saved_model_cli_run_matches_the_in_memory_model(exported, tmp_path):
     family, model, path = exported
+    request, want = answer(family, model, 3)
     # typed inputs as .npy files (--input_exprs only takes Python literals)
-    np.save(tmp_path / "seed.npy", np.array([1, 2, 3], np.int64))
-    spec = f"seed={tmp_path / 'seed.npy'}"
-    if family == "cgan":
-        np.save(tmp_path / "label.npy", np.array([0, 1, 2], np.int32))
-        spec += f";label={tmp_path / 'label.npy'}"
-    if family == "text2image":
-        np.save(tmp_path / "text.npy", np.resize(CAPTIONS, 3).astype(bytes))
-        spec += f";text={tmp_path / 'text.npy'}"
+    specs = []
+    for name, value in request.items():
+        value = value.astype(bytes) if value.dtype == object else value
+        np.save(tmp_path / f"{name}.npy", value)
+        specs.append(f"{name}={tmp_path / f'{name}.npy'}")
     out_dir = tmp_path / "out"
     r = subprocess.run(
-        [
-            "saved_model_cli",
-            "run",
-            "--dir",
-            str(path),
-            "--tag_set",
-            "serve",
-            "--signature_def",
-            "generate",
-            "--inputs",
-            spec,
-            "--outdir",
-            str(out_dir),
-        ],
+        ["saved_model_cli", "run", "--dir", str(path), "--tag_set", "serve"]
+        + ["--signature_def", first_signature(model), "--inputs", ";".join(specs)]
+        + ["--outdir", str(out_dir)],
         capture_output=True,
         text=True,
         env=ENV,
         timeout=300,
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    key = "samples" if len(model.data_shape) == 1 else "images"
-    got = np.load(out_dir / f"{key}.npy")
-    np.testing.assert_allclose(got, in_memory(model, family, [1, 2, 3]), atol=1e-5)
+    got = np.load(out_dir / f"{output_key(model)}.npy")
+    np.testing.assert_allclose(got, want, atol=1e-5)
 
 
-def test_batch_independence_and_from_latent(exported):
+def test_batch_independence_latent_and_image_outputs(exported):
     family, model, path = exported
     loaded = tf.saved_model.load(str(path))
-    gen = loaded.signatures["generate"]
-    key = "samples" if len(model.data_shape) == 1 else "images"
-    three = gen(
-        seed=tf.constant([1, 2, 3], tf.int64),
-        **{k: tf.constant(v) for k, v in extra_inputs(family, 3).items()},
-    )
-    one_extra = {k: tf.constant(v[2:3]) for k, v in extra_inputs(family, 3).items()}
-    one = gen(seed=tf.constant([3], tf.int64), **one_extra)
+    serve = loaded.signatures["serving_default"]
+    key = output_key(model)
+    request = get_family(family).request(3)
+    three = serve(**{k: tf.constant(v) for k, v in request.items()})
+    one = serve(**{k: tf.constant(v[2:3]) for k, v in request.items()})
     np.testing.assert_allclose(three[key].numpy()[2], one[key].numpy()[0], atol=1e-6)
-    from keras_gan.models import latent_from_seeds
+    if "from_latent" in signatures(model):
+        from keras_gan.models import latent_from_seeds
 
-    z = latent_from_seeds(np.array([1, 2, 3]), model.latent_dim)
-    via_z = loaded.signatures["from_latent"](
-        z=z, **{k: tf.constant(v) for k, v in extra_inputs(family, 3).items()}
-    )
-    np.testing.assert_allclose(via_z[key].numpy(), three[key].numpy(), atol=1e-6)
+        z = latent_from_seeds(request["seed"], model.latent_dim)
+        extra = {k: tf.constant(v) for k, v in request.items() if k != "seed"}
+        via_z = loaded.signatures["from_latent"](z=z, **extra)
+        np.testing.assert_allclose(via_z[key].numpy(), three[key].numpy(), atol=1e-6)
     if key == "images":
         out = three
         assert out["images"].dtype == tf.float32 and out["images_uint8"].dtype == tf.uint8
@@ -233,18 +192,18 @@ def test_warmup_records_replay(exported):
         response = servable.predict(request)
         assert response.outputs
         seen.add(request.model_spec.signature_name)
-    assert seen == {"generate", "from_latent"}
+    assert seen == set(model.serving_endpoints())
 
 
 def test_rest_and_grpc_clients(exported):
     family, model, path = exported
-    key = "samples" if len(model.data_shape) == 1 else "images"
-    want = in_memory(model, family, [4, 5])
-    inputs = {"seed": np.array([4, 5], np.int64), **extra_inputs(family, 2)}
+    key = output_key(model)
+    inputs, want = answer(family, model, 2)
+    signature = first_signature(model)
     with Emulator({family: path.parent}) as em:
         rest = Client(f"localhost:{em.rest_port}")
         for fmt in ("row", "columnar"):
-            out = rest.predict(family, inputs, signature="generate", format=fmt)
+            out = rest.predict(family, inputs, signature=signature, format=fmt)
             np.testing.assert_allclose(out[key], want, atol=1e-5)
             if key == "images":
                 assert out["images_uint8"].dtype == np.uint8
@@ -255,7 +214,7 @@ def test_rest_and_grpc_clients(exported):
         np.testing.assert_allclose(out[key], want, atol=1e-5)
         assert rest.status(family)["model_version_status"][0]["state"] == "AVAILABLE"
         meta = rest.metadata(family)
-        assert set(meta["metadata"]["signature_def"]["signatureDef"]) >= SIGNATURES
+        assert set(meta["metadata"]["signature_def"]["signatureDef"]) >= signatures(model)
         grpc_status = Client(f"grpc://127.0.0.1:{em.grpc_port}").status(family)
         assert grpc_status["model_version_status"][0]["state"] == "AVAILABLE"
         grpc_meta = Client(f"grpc://127.0.0.1:{em.grpc_port}").metadata(family)
@@ -279,7 +238,7 @@ def served_cgan(tmp_path_factory):
         ({"seed": np.array([1, 2], np.int64)}, r"Missing input\(s\): label"),
         (
             {"seed": np.array([1, 2], np.int64), "label": np.array([0, 7], np.int32)},
-            r"label must be in \[0, 5\)",
+            r"label must be in \[0, 3\)",
         ),
         (
             {"seed": np.array([1, 2], np.int64), "label": np.array([-1, 0], np.int32)},
@@ -341,7 +300,7 @@ def test_rest_json_follows_the_documented_encoding():
 
 
 def test_export_versions_and_overwrite(tmp_path):
-    model = FAMILIES["gan"]()
+    model = get_family("gan").make_model()
     assert export.export(model, name="m", base_dir=tmp_path).name == "1"
     assert export.export(model, name="m", base_dir=tmp_path).name == "2"
     with pytest.raises(FileExistsError, match="already exists.*overwrite=True"):
@@ -356,11 +315,11 @@ def test_unwritable_export_dir(tmp_path):
         target = tmp_path / "file"
         target.write_text("x")
         with pytest.raises(NotADirectoryError, match="is a file"):
-            export.export(FAMILIES["gan"](), name="m", base_dir=target)
+            export.export(get_family("gan").make_model(), name="m", base_dir=target)
         return
     tmp_path.chmod(0o500)
     with pytest.raises(PermissionError, match="not writable"):
-        export.export(FAMILIES["gan"](), name="m", base_dir=tmp_path / "sm")
+        export.export(get_family("gan").make_model(), name="m", base_dir=tmp_path / "sm")
 
 
 def test_cli_predict_against_the_emulator(served_cgan, tmp_path):
@@ -414,7 +373,7 @@ def test_cli_predict_against_the_emulator(served_cgan, tmp_path):
         timeout=300,
         cwd=tmp_path,
     )
-    assert r.returncode == 1 and "label must be in [0, 5)" in r.stderr
+    assert r.returncode == 1 and "label must be in [0, 3)" in r.stderr
 
 
 def test_cyclegan_export_conformance(tmp_path):

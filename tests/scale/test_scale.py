@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import export
+from keras_gan.core import families, get_family
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -27,42 +28,26 @@ def policy(request):
     keras.config.set_dtype_policy("float32")
 
 
-def small_models():
-    from keras_gan.models import CGAN, DCGAN, GAN, MMDGAN, WGAN, WGANGP
-
-    return {
-        "gan": lambda: GAN(data_shape=(8, 8, 1), latent_dim=4, hidden_units=(16,), minibatch_std=4),
-        "dcgan": lambda: DCGAN(
-            image_shape=(16, 16, 1), latent_dim=4, base_filters=4, ema_decay=0.9
-        ),
-        "wgan": lambda: WGAN(data_shape=(16, 16, 1), latent_dim=4, base_filters=4, d_steps=2),
-        "wgan_gp": lambda: WGANGP(data_shape=(16, 16, 1), latent_dim=4, base_filters=4, d_steps=2),
-        "mmd": lambda: MMDGAN(
-            data_shape=(8, 8, 1), latent_dim=4, hidden_units=(16,), bandwidths=(1.0,)
-        ),
-        "acgan": lambda: CGAN(
-            data_shape=(16, 16, 1), num_classes=3, latent_dim=4, base_filters=4, method="acgan"
-        ),
-    }
+SCALED = sorted(name for name, fam in families().items() if fam.distributed)
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"], indirect=True)
-@pytest.mark.parametrize("family", ["gan", "dcgan", "wgan", "wgan_gp", "mmd", "acgan"])
+@pytest.mark.parametrize("family", SCALED)
 def test_mixed_precision(policy, family, tmp_path):
-    model = small_models()[family]()
+    fam = get_family(family)
+    model = fam.make_model()
     model.compile()
     if policy == "mixed_float16":  # one loss scale per optimizer
         assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
         assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
     assert model.generator.compute_dtype == policy.split("_")[1]
-    x = np.random.default_rng(0).uniform(-1, 1, (16, *model.data_shape)).astype("float32")
-    data = (x, np.arange(16) % 3) if family == "acgan" else x
+    data = fam.make_batch(16)
     history = model.fit(tf.data.Dataset.from_tensor_slices(data).batch(8), epochs=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values())
-    kw = {"labels": [0, 1]} if family == "acgan" else {}
-    assert model.generate(seeds=[1, 2], **kw).dtype == np.float32
+    assert fam.probe(model, fam.request(2)).dtype == np.float32
     path = export.export(model, name=family, base_dir=tmp_path)
-    outputs = tf.saved_model.load(str(path)).signatures["generate"].structured_outputs
+    signature = next(iter(model.serving_endpoints()))
+    outputs = tf.saved_model.load(str(path)).signatures[signature].structured_outputs
     assert {v.dtype for v in outputs.values()} <= {tf.float32, tf.uint8, tf.string}  # never float16
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import keras
 
-from keras_gan.models.base import BaseGAN
+from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import (
     dcgan_discriminator,
     dcgan_generator,
     mlp_discriminator,
     mlp_generator,
 )
-from keras_gan.registry import register
 
 
 def _networks(
@@ -71,8 +70,8 @@ class _CriticGAN(BaseGAN):
         d_steps=5,
         **kwargs,
     ):
-        self.data_shape_arg = tuple(int(d) for d in data_shape)
-        self.latent_dim_arg = int(latent_dim)
+        data_shape = tuple(int(d) for d in data_shape)
+        latent_dim = int(latent_dim)
         self.architecture = architecture
         self.base_filters = int(base_filters)
         self.hidden_units = tuple(int(u) for u in hidden_units)
@@ -82,7 +81,7 @@ class _CriticGAN(BaseGAN):
         if generator is None or discriminator is None:
             g, d = _networks(
                 architecture,
-                self.data_shape_arg,
+                data_shape,
                 latent_dim,
                 base_filters,
                 self.hidden_units,
@@ -97,8 +96,8 @@ class _CriticGAN(BaseGAN):
     def get_config(self):
         config = super().get_config()
         config.update(
-            data_shape=self.data_shape_arg,
-            latent_dim=self.latent_dim_arg,
+            data_shape=self.data_shape,
+            latent_dim=self.latent_dim,
             architecture=self.architecture,
             base_filters=self.base_filters,
             hidden_units=self.hidden_units,
@@ -109,7 +108,6 @@ class _CriticGAN(BaseGAN):
         return config
 
 
-@register("wgan")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class WGAN(_CriticGAN):
     """Wasserstein GAN with weight clipping.
@@ -149,7 +147,6 @@ class WGAN(_CriticGAN):
         return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
 
 
-@register("wgan_gp")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class WGANGP(_CriticGAN):
     """Wasserstein GAN with gradient penalty.

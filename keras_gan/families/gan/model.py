@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import keras
 
-from keras_gan.models.base import BaseGAN
+from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import mlp_discriminator, mlp_generator
-from keras_gan.registry import register
 
 
-@register("gan")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class GAN(BaseGAN):
     """Generative adversarial nets with MLP generator and discriminator.
@@ -59,8 +57,8 @@ class GAN(BaseGAN):
         input_normalization=False,
         **kwargs,
     ):
-        self.data_shape_arg = tuple(int(d) for d in data_shape)
-        self.latent_dim_arg = int(latent_dim)
+        data_shape = tuple(int(d) for d in data_shape)
+        latent_dim = int(latent_dim)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.output_activation = output_activation
         self.dropout = float(dropout)
@@ -85,8 +83,8 @@ class GAN(BaseGAN):
     def get_config(self):
         config = super().get_config()
         config.update(
-            data_shape=self.data_shape_arg,
-            latent_dim=self.latent_dim_arg,
+            data_shape=self.data_shape,
+            latent_dim=self.latent_dim,
             hidden_units=self.hidden_units,
             output_activation=self.output_activation,
             dropout=self.dropout,

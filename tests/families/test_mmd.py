@@ -6,20 +6,8 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import data
+from keras_gan.families.mmd import mmd2
 from keras_gan.models import MMDGAN
-from keras_gan.models.mmd import mmd2
-
-from .gan_test_case import GANTestCase
-
-
-class TestMMD(GANTestCase):
-    def make_model(self):
-        return MMDGAN(
-            data_shape=(6, 6, 1), latent_dim=4, hidden_units=(16,), bandwidths=(1.0, 4.0), seed=0
-        )
-
-    def make_data(self, n=32):
-        return np.random.default_rng(0).uniform(-1, 1, (n, 6, 6, 1)).astype("float32")
 
 
 def test_mmd_closed_form():

@@ -6,9 +6,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.models.base import BaseGAN
-from keras_gan.networks.conditional import METHODS, conditional_discriminator, conditional_generator
-from keras_gan.registry import register
+from keras_gan.core.noise_gan import BaseGAN
+from keras_gan.families.cgan.networks import (
+    METHODS,
+    conditional_discriminator,
+    conditional_generator,
+)
 
 
 def assert_labels(labels, num_classes, where="labels"):
@@ -32,7 +35,6 @@ def assert_labels(labels, num_classes, where="labels"):
         return tf.identity(labels)
 
 
-@register("cgan")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class CGAN(BaseGAN):
     """Class-conditional GAN: G(z, y) and D(x, y) for integer labels y.
@@ -99,9 +101,9 @@ class CGAN(BaseGAN):
             )
         if int(num_classes) < 2:
             raise ValueError(f"num_classes must be >= 2; got {num_classes}.")
-        self.data_shape_arg = tuple(int(d) for d in data_shape)
+        data_shape = tuple(int(d) for d in data_shape)
         self.num_classes = int(num_classes)
-        self.latent_dim_arg = int(latent_dim)
+        latent_dim = int(latent_dim)
         self.architecture = architecture
         self.method = method
         self.embed_dim = int(embed_dim)
@@ -115,7 +117,7 @@ class CGAN(BaseGAN):
             generator = conditional_generator(
                 architecture,
                 latent_dim,
-                self.data_shape_arg,
+                data_shape,
                 self.num_classes,
                 self.embed_dim,
                 base_filters,
@@ -124,7 +126,7 @@ class CGAN(BaseGAN):
         if discriminator is None:
             discriminator = conditional_discriminator(
                 architecture,
-                self.data_shape_arg,
+                data_shape,
                 self.num_classes,
                 method,
                 self.embed_dim,
@@ -263,9 +265,9 @@ class CGAN(BaseGAN):
     def get_config(self):
         config = super().get_config()
         config.update(
-            data_shape=self.data_shape_arg,
+            data_shape=self.data_shape,
             num_classes=self.num_classes,
-            latent_dim=self.latent_dim_arg,
+            latent_dim=self.latent_dim,
             architecture=self.architecture,
             method=self.method,
             embed_dim=self.embed_dim,

@@ -9,42 +9,19 @@ from keras_gan import data
 from keras_gan.models import CGAN
 
 from ..conftest import classify
-from .gan_test_case import GANTestCase
+from .contract_case import ContractCase
 
 
-class _CondCase(GANTestCase):
+class _CondCase(ContractCase):
+    family_name = "cgan"
     method = "projection"
 
     def make_model(self):
-        return CGAN(
-            data_shape=(16, 16, 1),
-            num_classes=3,
-            latent_dim=8,
-            base_filters=4,
-            method=self.method,
-            seed=0,
-        )
-
-    def make_data(self, n=32):
-        rng = np.random.default_rng(0)
-        return rng.uniform(-1, 1, (n, 16, 16, 1)).astype("float32"), rng.integers(0, 3, n)
-
-    def generate_kwargs(self):
-        return {"labels": np.array([0, 1, 2])}
-
-    def serving_inputs(self, seeds):
-        return {
-            "seed": tf.constant(seeds, tf.int64),
-            "label": tf.constant([0, 1][: len(seeds)], tf.int32),
-        }
+        return self.family.extra["variants"][self.method]()
 
 
 class TestConcat(_CondCase):
     method = "concat"
-
-
-class TestProjection(_CondCase):
-    method = "projection"
 
 
 class TestACGAN(_CondCase):

@@ -1,21 +1,10 @@
 """The original GAN: the shared checks, d_steps, both losses, and learning a 1-D Gaussian."""
 
 import keras
-import numpy as np
 import pytest
 
 from keras_gan import data
 from keras_gan.models import GAN
-
-from .gan_test_case import GANTestCase
-
-
-class TestGAN(GANTestCase):
-    def make_model(self):
-        return GAN(data_shape=(6, 6, 1), latent_dim=4, hidden_units=(16,), seed=0)
-
-    def make_data(self, n=32):
-        return np.random.default_rng(0).uniform(-1, 1, (n, 6, 6, 1)).astype("float32")
 
 
 def test_d_steps_gives_k_discriminator_updates_per_generator_update():

@@ -5,9 +5,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_gan.models.base import BaseGAN
+from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import dcgan_generator, mlp_generator
-from keras_gan.registry import register
 
 
 def mmd2(x, y, bandwidths):
@@ -34,7 +33,6 @@ def mmd2(x, y, bandwidths):
     )
 
 
-@register("mmd")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class MMDGAN(BaseGAN):
     """A generative moment-matching network (no discriminator).
@@ -72,8 +70,8 @@ class MMDGAN(BaseGAN):
     ):
         if discriminator is not None:
             raise ValueError("MMDGAN has no discriminator; it matches moments directly.")
-        self.data_shape_arg = tuple(int(d) for d in data_shape)
-        self.latent_dim_arg = int(latent_dim)
+        data_shape = tuple(int(d) for d in data_shape)
+        latent_dim = int(latent_dim)
         self.architecture = architecture
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.base_filters = int(base_filters)
@@ -81,16 +79,16 @@ class MMDGAN(BaseGAN):
         if not self.bandwidths or min(self.bandwidths) <= 0:
             raise ValueError(f"bandwidths must be positive numbers; got {bandwidths!r}.")
         if generator is None:
-            image_like = len(self.data_shape_arg) == 3
+            image_like = len(data_shape) == 3
             if architecture == "mlp":
                 generator = mlp_generator(
                     latent_dim,
-                    self.data_shape_arg,
+                    data_shape,
                     self.hidden_units,
                     output_activation="tanh" if image_like else "linear",
                 )
             elif architecture == "dcgan":
-                generator = dcgan_generator(latent_dim, self.data_shape_arg, base_filters)
+                generator = dcgan_generator(latent_dim, data_shape, base_filters)
             else:
                 raise ValueError(
                     f"Unknown architecture {architecture!r}; expected 'mlp' or 'dcgan'."
@@ -113,8 +111,8 @@ class MMDGAN(BaseGAN):
         config = super().get_config()
         config.pop("discriminator", None)
         config.update(
-            data_shape=self.data_shape_arg,
-            latent_dim=self.latent_dim_arg,
+            data_shape=self.data_shape,
+            latent_dim=self.latent_dim,
             architecture=self.architecture,
             hidden_units=self.hidden_units,
             base_filters=self.base_filters,

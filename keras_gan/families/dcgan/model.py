@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import keras
 
-from keras_gan.models.base import BaseGAN
+from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import dcgan_discriminator, dcgan_generator
-from keras_gan.registry import register
 
 
-@register("dcgan")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class DCGAN(BaseGAN):
     """Deep convolutional GAN.
@@ -53,7 +51,7 @@ class DCGAN(BaseGAN):
         **kwargs,
     ):
         self.image_shape = tuple(int(d) for d in image_shape)
-        self.latent_dim_arg = int(latent_dim)
+        latent_dim = int(latent_dim)
         self.base_filters = int(base_filters)
         self.d_norm = d_norm
         self.spectral_norm = bool(spectral_norm)
@@ -76,7 +74,7 @@ class DCGAN(BaseGAN):
         config = super().get_config()
         config.update(
             image_shape=self.image_shape,
-            latent_dim=self.latent_dim_arg,
+            latent_dim=self.latent_dim,
             base_filters=self.base_filters,
             d_norm=self.d_norm,
             spectral_norm=self.spectral_norm,

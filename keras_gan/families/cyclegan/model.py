@@ -8,9 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.models.base import BaseGAN
-from keras_gan.networks.cyclegan import patch_discriminator, resnet_generator
-from keras_gan.registry import register
+from keras_gan.core.model import GANModel
+from keras_gan.core.signatures import translator_endpoints
+from keras_gan.families.cyclegan.networks import patch_discriminator, resnet_generator
+from keras_gan.losses import mean_absolute_error
 
 log = logging.getLogger("keras_gan")
 
@@ -89,12 +90,6 @@ class ImagePool(keras.layers.Layer):
         }
 
 
-def mean_absolute_error(x, y):
-    """Per-example mean |x - y| over all non-batch axes, in float32."""
-    d = tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32))
-    return tf.reduce_mean(tf.reshape(d, [tf.shape(d)[0], -1]), axis=-1)
-
-
 class LinearDecay(keras.callbacks.Callback):
     """CycleGAN's schedule: constant rates, then linear decay towards zero.
 
@@ -128,15 +123,8 @@ class LinearDecay(keras.callbacks.Callback):
             )
 
 
-def _lr_of(optimizer_config, default):
-    if isinstance(optimizer_config, dict):
-        return float(optimizer_config.get("config", {}).get("learning_rate", default))
-    return default
-
-
-@register("cyclegan")
 @keras.saving.register_keras_serializable(package="keras_gan")
-class CycleGAN(BaseGAN):
+class CycleGAN(GANModel):
     """Unpaired translation between domains A and B.
 
     Zhu, Park, Isola & Efros 2017, "Unpaired Image-to-Image Translation using
@@ -162,7 +150,7 @@ class CycleGAN(BaseGAN):
         pool_size: images in each discriminator's history pool (50); 0 disables it.
         decay_start: fraction of the epochs after which the learning rates
             decay linearly to zero (0.5: the second half of training).
-        **kwargs: `BaseGAN` arguments (``seed``, ``name``).
+        **kwargs: `GANModel` arguments (``seed``, ``name``).
 
     Example:
         >>> model = CycleGAN(image_shape=(28, 28, 1))
@@ -174,6 +162,8 @@ class CycleGAN(BaseGAN):
 
     default_loss = "least_squares"
     network_keys = ("generator", "discriminator", "generator_ba", "discriminator_a")
+    generator_keys = ("generator", "generator_ba")
+    discriminator_keys = ("discriminator", "discriminator_a")
 
     def __init__(
         self,
@@ -192,14 +182,6 @@ class CycleGAN(BaseGAN):
         decay_start=0.5,
         **kwargs,
     ):
-        for key in ("ema_decay", "clip_value"):
-            if kwargs.get(key) is not None:
-                raise ValueError(f"CycleGAN does not support {key}.")
-        for key in ("gradient_penalty_weight", "r1_weight", "label_smoothing"):
-            if kwargs.get(key):
-                raise ValueError(f"CycleGAN does not support {key}.")
-        if kwargs.get("d_steps", 1) != 1:
-            raise ValueError("CycleGAN updates its discriminators once per step (d_steps=1).")
         if cycle_weight < 0 or identity_weight < 0:
             raise ValueError("cycle_weight and identity_weight must be >= 0.")
         if not 0.0 <= float(decay_start) <= 1.0:
@@ -226,7 +208,7 @@ class CycleGAN(BaseGAN):
             discriminator = patch_discriminator(shape, d_filters, norm, name="discriminator_b")
         if discriminator_a is None:
             discriminator_a = patch_discriminator(shape, d_filters, norm, name="discriminator_a")
-        super().__init__(generator, discriminator, **kwargs)
+        super().__init__(**kwargs)
         for net, what in ((generator, "generator"), (generator_ba, "generator_ba")):
             got = tuple(net.outputs[0].shape[1:])
             if tuple(net.inputs[0].shape[1:]) != got or got != shape:
@@ -234,6 +216,8 @@ class CycleGAN(BaseGAN):
                     f"CycleGAN's {what} must map images of shape {shape} to the same shape; "
                     f"it maps {tuple(net.inputs[0].shape[1:])} -> {got}."
                 )
+        self.generator = generator
+        self.discriminator = discriminator
         self.generator_ba = generator_ba
         self.discriminator_a = discriminator_a
         self.pool_a = ImagePool(self.pool_size, shape, name="pool_a")
@@ -249,18 +233,10 @@ class CycleGAN(BaseGAN):
             shape=(), initializer="zeros", dtype="int32", trainable=False, name="preview_set"
         )
 
-    # --- shapes and variables ---------------------------------------------------------
-
     @property
-    def latent_dim(self):
-        """CycleGAN has no latent space (it maps images to images)."""
-        return None
-
-    def generator_variables(self):
-        return self.generator.trainable_variables + self.generator_ba.trainable_variables
-
-    def discriminator_variables(self):
-        return self.discriminator.trainable_variables + self.discriminator_a.trainable_variables
+    def data_shape(self):
+        """The shape of one image (both domains)."""
+        return self.image_shape
 
     def xla_support(self):
         # The image pool updates variables with boolean masks (dynamic shapes).
@@ -273,22 +249,19 @@ class CycleGAN(BaseGAN):
         return names
 
     def learning_rate_schedule(self, epochs, g_learning_rate=None, d_learning_rate=None):
-        """The `LinearDecay` callback for a run of ``epochs`` epochs."""
-        g = g_learning_rate or float(keras.ops.convert_to_numpy(self.g_optimizer.learning_rate))
-        d = d_learning_rate or float(keras.ops.convert_to_numpy(self.d_optimizer.learning_rate))
-        return LinearDecay(epochs, round(self.decay_start * epochs), g, d)
+        """The `LinearDecay` callback for a run of ``epochs`` epochs.
 
-    def default_callbacks(self, preset=None):
-        if not preset or not preset.get("train", {}).get("epochs"):
-            return []
-        compile_cfg = preset.get("compile", {})
-        return [
-            self.learning_rate_schedule(
-                int(preset["train"]["epochs"]),
-                _lr_of(compile_cfg.get("g_optimizer"), 2e-4),
-                _lr_of(compile_cfg.get("d_optimizer"), 2e-4),
-            )
-        ]
+        The base rates default to the optimizers' rates when `compile` ran
+        (not their current, possibly decayed, values).
+        """
+        self._check_compiled("making its learning-rate schedule")
+        g, d = self.base_learning_rates
+        return LinearDecay(
+            epochs, round(self.decay_start * epochs), g_learning_rate or g, d_learning_rate or d
+        )
+
+    def default_callbacks(self, epochs=None):
+        return [] if not epochs else [self.learning_rate_schedule(int(epochs))]
 
     # --- training -----------------------------------------------------------------------
 
@@ -318,8 +291,12 @@ class CycleGAN(BaseGAN):
         self.preview_b.assign(b)
         self.preview_set.assign(1)
 
+    def unpack_batch(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.check_samples(x), self.check_conditions(y)
+
     def _pool_draws(self, batch):
-        u = self._random("uniform", batch, (2,))
+        u = self.random("uniform", batch, (2,))
         slots = tf.cast(tf.floor(u[:, 1] * max(self.pool_size, 1)), tf.int32)
         return u[:, 0], tf.minimum(slots, max(self.pool_size, 1) - 1)
 
@@ -355,27 +332,23 @@ class CycleGAN(BaseGAN):
     def train_step(self, data):
         a, b = self.unpack_batch(data)
         batch = tf.shape(a)[0]
-        g_vars = self.generator_variables()
-        with tf.GradientTape() as tape:
-            terms, fake_a, fake_b = self.generator_terms(a, b)
-            loss = self._reduce(terms["g_loss"])
-            scaled = self.g_optimizer.scale_loss(loss)
-        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        outs = {}
+
+        def g_terms():
+            terms, outs["fake_a"], outs["fake_b"] = self.generator_terms(a, b)
+            return terms
+
+        terms = self.minimize(g_terms, "g")
         # The discriminators see translations from the history pools.
-        pooled_a = self.pool_a.query(tf.stop_gradient(fake_a), *self._pool_draws(batch))
-        pooled_b = self.pool_b.query(tf.stop_gradient(fake_b), *self._pool_draws(batch))
-        d_vars = self.discriminator_variables()
-        with tf.GradientTape() as tape:
-            d_terms = self.discriminator_terms(a, b, pooled_a, pooled_b)
-            loss = self._reduce(d_terms["d_loss"])
-            scaled = self.d_optimizer.scale_loss(loss)
-        self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
-        return self._update_trackers({**terms, **d_terms})
+        pooled_a = self.pool_a.query(tf.stop_gradient(outs["fake_a"]), *self._pool_draws(batch))
+        pooled_b = self.pool_b.query(tf.stop_gradient(outs["fake_b"]), *self._pool_draws(batch))
+        d_terms = self.minimize(lambda: self.discriminator_terms(a, b, pooled_a, pooled_b), "d")
+        return self.update_trackers({**terms, **d_terms})
 
     def test_step(self, data):
         a, b = self.unpack_batch(data)
         terms, fake_a, fake_b = self.generator_terms(a, b)
-        return self._update_trackers({**terms, **self.discriminator_terms(a, b, fake_a, fake_b)})
+        return self.update_trackers({**terms, **self.discriminator_terms(a, b, fake_a, fake_b)})
 
     # --- translation ----------------------------------------------------------------------
 
@@ -421,12 +394,6 @@ class CycleGAN(BaseGAN):
         ]
         return np.concatenate(out).astype(np.float32) if out else x[:0]
 
-    def generate(self, *args, **kwargs):
-        raise ValueError(
-            "CycleGAN translates images rather than sampling noise: use "
-            "model.translate(images, direction='a_to_b' or 'b_to_a')."
-        )
-
     def preview(self, num_samples=64, seed=0):
         """Six rows: A inputs, A->B, A->B->A, then B inputs, B->A, B->A->B."""
         a, b = self.preview_a.numpy(), self.preview_b.numpy()
@@ -443,52 +410,15 @@ class CycleGAN(BaseGAN):
     def serving_endpoints(self):
         """a_to_b / b_to_a from uint8 images (``images_uint8``), and ``*_bytes`` variants
         taking encoded PNG/JPEG images (``image_bytes``; {"b64": ...} over REST)."""
-        from keras_gan.export import image_outputs
-
-        h, w, c = self.image_shape
-        examples = np.zeros((2, h, w, c), np.uint8)
-        png = np.array([tf.io.encode_png(e).numpy() for e in examples], dtype=object)
-
-        def make(net):
-            def from_uint8(images):
-                x = tf.cast(images, tf.float32) / 127.5 - 1.0
-                return image_outputs(net(x, training=False))
-
-            def from_bytes(image_bytes):
-                def decode(s):
-                    img = tf.io.decode_image(s, channels=c, expand_animations=False)
-                    return tf.ensure_shape(img, [h, w, c])
-
-                imgs = tf.map_fn(
-                    decode, image_bytes, fn_output_signature=tf.TensorSpec([h, w, c], tf.uint8)
-                )
-                return from_uint8(imgs)
-
-            return from_uint8, from_bytes
-
-        endpoints = {}
-        for direction, net in (("a_to_b", self.generator), ("b_to_a", self.generator_ba)):
-            from_uint8, from_bytes = make(net)
-            endpoints[direction] = (
-                from_uint8,
-                [tf.TensorSpec([None, h, w, c], tf.uint8, name="images_uint8")],
-                {"images_uint8": examples},
-            )
-            endpoints[f"{direction}_bytes"] = (
-                from_bytes,
-                [tf.TensorSpec([None], tf.string, name="image_bytes")],
-                {"image_bytes": png},
-            )
-        return endpoints
+        return translator_endpoints(
+            {"a_to_b": self.generator, "b_to_a": self.generator_ba}, self.image_shape
+        )
 
     def export_metadata(self):
         return {"data_shape": list(self.image_shape), "directions": ["a_to_b", "b_to_a"]}
 
     def get_config(self):
         config = super().get_config()
-        for key in ("ema_decay", "clip_value", "gradient_penalty_weight", "r1_weight"):
-            config.pop(key, None)
-        config.pop("label_smoothing", None)
         config.update(
             image_shape=self.image_shape,
             filters=self.filters,

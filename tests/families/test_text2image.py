@@ -8,8 +8,8 @@ from keras import layers
 
 from keras_gan import data, export
 from keras_gan.data import captions
+from keras_gan.families.text2image import check_texts
 from keras_gan.models import Text2ImageGAN
-from keras_gan.models.text2image import check_texts
 
 
 def small(**kwargs):
@@ -187,7 +187,7 @@ def test_bad_text_is_explained(trained):
 
 
 def test_unknown_filler_words_keep_the_caption():
-    from keras_gan.models.text2image import FILLER_WORDS, add_unknown_words
+    from keras_gan.families.text2image import FILLER_WORDS, add_unknown_words
 
     out = [t.decode() for t in add_unknown_words(tf.constant(["a thick 7"] * 200)).numpy()]
     assert all("a thick 7" in t for t in out)

@@ -8,9 +8,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.models.base import BaseGAN
-from keras_gan.networks import text as text_nets
-from keras_gan.registry import register
+from keras_gan.core.noise_gan import BaseGAN
+from keras_gan.families.text2image import networks as text_nets
 
 log = logging.getLogger("keras_gan")
 
@@ -116,7 +115,6 @@ def check_texts(texts, num_samples=None):
     return out
 
 
-@register("text2image")
 @keras.saving.register_keras_serializable(package="keras_gan")
 class Text2ImageGAN(BaseGAN):
     """Generate images from sentences: GAN-INT-CLS.
@@ -185,7 +183,7 @@ class Text2ImageGAN(BaseGAN):
         **kwargs,
     ):
         self.image_shape = tuple(int(d) for d in image_shape)
-        self.latent_dim_arg = int(latent_dim)
+        latent_dim = int(latent_dim)
         self.embed_dim = int(embed_dim)
         self.projection_dim = int(projection_dim)
         self.base_filters = int(base_filters)
@@ -230,6 +228,7 @@ class Text2ImageGAN(BaseGAN):
     def encode_texts(self, texts):
         """Caption embeddings [N, embed_dim] for a list of strings (validated)."""
         texts = check_texts(texts)
+        self._check_vocabulary()
         out = [
             keras.ops.convert_to_numpy(
                 self.text_encoder(tf.constant(texts[i : i + 1024])[:, None], training=False)
@@ -237,6 +236,16 @@ class Text2ImageGAN(BaseGAN):
             for i in range(0, len(texts), 1024)
         ]
         return np.concatenate(out).astype(np.float32)
+
+    def _check_vocabulary(self):
+        vectorize = self.text_encoder.get_layer("vectorize")
+        if vectorize.vocabulary_size() <= 2:  # only the padding and [UNK] tokens
+            raise RuntimeError(
+                "Text2ImageGAN's text encoder has no vocabulary yet: it is learnt from the "
+                "training captions by the first fit(). Train the model first (model.fit on "
+                "(images, captions) batches, e.g. keras_gan.data.load('mnist_captions')), or "
+                "load a trained one with keras_gan.saving.load_model(path)."
+            )
 
     def pretrain_encoders(self, dataset, steps=None, verbose=0):
         """Fit the vocabulary and train the joint image-text embedding on ``dataset``.
@@ -266,6 +275,9 @@ class Text2ImageGAN(BaseGAN):
             spec = x.element_spec
             if not isinstance(spec, tuple) or len(spec) < 2:
                 self.check_conditions(None)  # raises: images only
+            # Bad images fail here, before the encoders are pre-trained on them.
+            shape = [1 if d is None else d for d in spec[0].shape]
+            self.check_samples(tf.zeros(shape, spec[0].dtype))
             if spec[1].dtype != tf.string:
                 raise TypeError(
                     "Text2ImageGAN expects (images, captions) with captions as strings; the "
@@ -428,7 +440,7 @@ class Text2ImageGAN(BaseGAN):
         config = super().get_config()
         config.update(
             image_shape=self.image_shape,
-            latent_dim=self.latent_dim_arg,
+            latent_dim=self.latent_dim,
             embed_dim=self.embed_dim,
             projection_dim=self.projection_dim,
             base_filters=self.base_filters,

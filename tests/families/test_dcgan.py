@@ -8,15 +8,6 @@ from keras_gan import data, images
 from keras_gan.models import DCGAN
 
 from ..conftest import classify
-from .gan_test_case import GANTestCase
-
-
-class TestDCGAN(GANTestCase):
-    def make_model(self):
-        return DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, seed=0)
-
-    def make_data(self, n=32):
-        return np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 1)).astype("float32")
 
 
 def test_architecture_follows_the_paper():

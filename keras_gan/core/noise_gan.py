@@ -1,24 +1,23 @@
-"""The GAN base class every family extends.
+"""The noise-to-sample layer on the core: every model that maps noise to samples.
 
-`BaseGAN` is a `keras.Model` whose `train_step` runs one adversarial step:
-``d_steps`` discriminator updates, then one generator update (Goodfellow et al.
-2014, Algorithm 1). It is trained with plain `fit`, saved with `save`, reloaded
-with `keras.models.load_model`, and keeps training where it stopped.
+`BaseGAN` runs one adversarial step per batch: ``d_steps`` discriminator
+updates, then one generator update (Goodfellow et al. 2014, Algorithm 1).
+A family is a `train_step` that wires networks, losses and penalties
+together: it overrides the hooks below rather than re-implementing the loop.
 
-A family is a `train_step` that wires networks, losses and penalties together:
-it overrides the hooks below rather than re-implementing the loop.
+What a family overrides (all optional):
 
-- `discriminator_losses(real, fake, cond, fake_cond)` -> dict of per-example terms
-- `generator_losses(fake, fake_cond, real, cond)` -> dict of per-example terms
-- `discriminate(x, cond, training)`, `generator_inputs(z, cond)`,
-  `sample_fake_conditions(cond, batch_size)`, `check_conditions(y)`
-- `metric_names()` -> the trackers the step reports
+- `discriminator_losses(real, fake, cond, fake_cond)` / `generator_losses(fake,
+  fake_cond, real, cond)` -> dicts of per-example terms ("d_loss" / "g_loss"
+  are minimised); or, for small changes, `extra_discriminator_terms` /
+  `extra_generator_terms` and `adversarial_logits`;
+- conditions: `check_conditions(y)`, `sample_fake_conditions(cond, n)`,
+  `generator_inputs(z, cond)`, `discriminate(x, cond)`, `prepare_conditions`
+  (for `generate`), `serving_inputs` / `serving_condition` (for export);
+- `metric_names()`, `default_optimizers()`, `preview()`.
 """
 
 from __future__ import annotations
-
-import copy
-import logging
 
 import keras
 import numpy as np
@@ -26,63 +25,14 @@ import tensorflow as tf
 
 from keras_gan import losses as losses_lib
 from keras_gan import penalties
-
-log = logging.getLogger("keras_gan")
-
-# Second word of every per-sample stateless seed; bump it to change all samples.
-LATENT_SEED_SALT = 0
-
-
-def latent_from_seeds(seeds, latent_dim):
-    """One latent vector per integer seed: z_i ~ N(0, I) from a stateless Philox draw.
-
-    The same seed gives the same z on every machine and in every batch, which
-    is what makes an exported generator's output for a seed independent of the
-    other requests TF Serving batches it with.
-
-    Args:
-        seeds: int tensor or array of shape [batch].
-        latent_dim: size of each z.
-
-    Returns:
-        float32 tensor [batch, latent_dim].
-    """
-    return _latent_from_seeds(tf.reshape(tf.cast(seeds, tf.int64), [-1]), int(latent_dim))
-
-
-@tf.function(reduce_retracing=True)
-def _latent_from_seeds(seeds, latent_dim):
-    # A graph loop: eager map_fn would run one Python call per seed.
-    salt = tf.constant(LATENT_SEED_SALT, tf.int64)
-
-    def one(s):
-        return tf.random.stateless_normal(
-            [latent_dim], seed=tf.stack([s, salt]), dtype=tf.float32, alg="philox"
-        )
-
-    return tf.map_fn(one, seeds, fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
-
-
-def _replica_info():
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None:  # cross-replica context
-        return 1, 0
-    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
-
-
-def scale_for_distribution(loss):
-    """Divide a per-replica mean loss by the number of replicas.
-
-    The optimizers sum gradients over replicas, so this gives the gradient of
-    the mean over the global batch, as on one device.
-    """
-    n, _ = _replica_info()
-    return loss / tf.cast(n, loss.dtype) if n > 1 else loss
+from keras_gan.core.model import GANModel
+from keras_gan.core.seeds import latent_from_seeds, resolve_seeds
+from keras_gan.core.signatures import generator_endpoints
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
-class BaseGAN(keras.Model):
-    """Base class of every GAN in the zoo.
+class BaseGAN(GANModel):
+    """Base of every noise-to-sample GAN in the zoo.
 
     Args:
         generator: a Keras model mapping a latent batch (and, for conditional
@@ -109,10 +59,6 @@ class BaseGAN(keras.Model):
         >>> images = model.generate(seeds=[1, 2, 3])  # [3, 28, 28, 1] in [-1, 1]
     """
 
-    default_loss = "non_saturating"
-    # Attribute names of the nested networks that get_config serialises.
-    network_keys = ("generator", "discriminator")
-
     def __init__(
         self,
         generator,
@@ -126,7 +72,7 @@ class BaseGAN(keras.Model):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         if not isinstance(generator, keras.Model):
             raise TypeError(f"generator must be a keras.Model; got {type(generator).__name__}.")
         if discriminator is not None and not isinstance(discriminator, keras.Model):
@@ -154,169 +100,29 @@ class BaseGAN(keras.Model):
         self.r1_weight = float(r1_weight)
         self.clip_value = None if clip_value is None else float(clip_value)
         self.ema_decay = None if ema_decay is None else float(ema_decay)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        # Derived from the networks: the size of z and the shape of one sample.
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.data_shape = tuple(int(d) for d in generator.outputs[0].shape[1:])
         if self.ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.name = f"ema_{generator.name}"
             self.ema_generator.set_weights(generator.get_weights())
         else:
             self.ema_generator = None
-        self.g_optimizer = None
-        self.d_optimizer = None
-        self.loss_name = None
-        self._trackers = {}
-        self._compile_args = None
-        # The networks are functional models, built at construction.
-        self.built = True
-
-    # --- shapes ---------------------------------------------------------------
-
-    @property
-    def latent_dim(self) -> int:
-        return int(self.generator.inputs[0].shape[-1])
-
-    @property
-    def data_shape(self) -> tuple:
-        """Shape of one generated sample, e.g. (28, 28, 1)."""
-        return tuple(int(d) for d in self.generator.outputs[0].shape[1:])
 
     @property
     def sampling_generator(self):
         """The generator that sampling and export use (the EMA copy when enabled)."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
-    # --- compile --------------------------------------------------------------
-
-    def default_optimizers(self):
-        """(generator optimizer, discriminator optimizer) when compile gets none."""
-        return (
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-        )
-
-    def xla_support(self):
-        """(True, "") or (False, reason) for XLA compilation of `train_step`."""
-        for layer in self._flatten_layers():
-            if not getattr(layer, "supports_jit", True):
-                return False, f"layer {layer.name!r} ({type(layer).__name__}) does not support XLA"
-        return True, ""
-
-    def _resolve_jit(self, jit_compile):
-        """ "auto" -> XLA where the model supports it and it pays off.
-
-        Measured on the project's 2-core CPU machine (tools/benchmark.py, README),
-        XLA made the convolutional models about 2x slower than TensorFlow's
-        oneDNN kernels, so on machines without an accelerator "auto" trains
-        without XLA, as Keras itself does. ``jit_compile=True`` forces it.
-        """
-        if jit_compile != "auto":
-            if jit_compile:
-                ok, reason = self.xla_support()
-                if not ok:
-                    raise ValueError(f"jit_compile=True is not possible: {reason}.")
-            return bool(jit_compile)
-        ok, reason = self.xla_support()
-        if not ok:
-            log.warning("%s: training without XLA because %s.", type(self).__name__, reason)
-            return False
-        if tf.distribute.has_strategy():
-            log.info(
-                "%s: training without XLA: Keras does not XLA-compile train_step under "
-                "tf.distribute by default (pass jit_compile=True to force it).",
-                type(self).__name__,
-            )
-            return False
-        if not any(d.device_type != "CPU" for d in tf.config.list_physical_devices()):
-            log.info(
-                "%s: training without XLA: no GPU/TPU here, and on CPU XLA was slower than "
-                "TensorFlow's own kernels in the project's benchmark (pass jit_compile=True "
-                "to force it).",
-                type(self).__name__,
-            )
-            return False
-        return True
-
-    def compile(self, g_optimizer=None, d_optimizer=None, loss=None, jit_compile="auto", **kwargs):
-        """Configure training.
-
-        Args:
-            g_optimizer: optimizer (instance, name or config) for the generator.
-            d_optimizer: optimizer for the discriminator.
-            loss: name of a loss pair (`keras_gan.losses.list_losses()`);
-                defaults to the family's ``default_loss``.
-            jit_compile: "auto" (XLA where the model allows it), True or False.
-            **kwargs: passed to `keras.Model.compile` (e.g. ``steps_per_execution``,
-                ``run_eagerly``).
-        """
-        if "optimizer" in kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.compile takes g_optimizer= and d_optimizer= "
-                "(one optimizer per network), not optimizer=."
-            )
-        loss_name = loss if loss is not None else self.default_loss
-        loss_pair = losses_lib.get(loss_name)
+    def check_compile(self, loss_pair):
         if self.label_smoothing and not loss_pair.supports_label_smoothing:
             raise ValueError(
-                f"label_smoothing={self.label_smoothing} does not apply to the {loss_name!r} "
-                "loss; use 'minimax', 'non_saturating' or 'least_squares'."
+                f"label_smoothing={self.label_smoothing} does not apply to the "
+                f"{loss_pair.name!r} loss; use 'minimax', 'non_saturating' or 'least_squares'."
             )
-        default_g, default_d = self.default_optimizers()
-        g_opt = keras.optimizers.get(g_optimizer) if g_optimizer is not None else default_g
-        d_opt = keras.optimizers.get(d_optimizer) if d_optimizer is not None else default_d
-        if g_opt is d_opt:
-            raise ValueError("g_optimizer and d_optimizer must be two different optimizer objects.")
-        if (
-            self.dtype_policy.name == "mixed_float16"
-            or keras.config.dtype_policy().name == "mixed_float16"
-        ):
-            # float16 gradients underflow without loss scaling (one scale per optimizer).
-            g_opt, d_opt = (
-                o
-                if isinstance(o, keras.optimizers.LossScaleOptimizer)
-                else keras.optimizers.LossScaleOptimizer(o)
-                for o in (g_opt, d_opt)
-            )
-        jit = self._resolve_jit(jit_compile)
-        super().compile(jit_compile=jit, **kwargs)
-        self.loss_name = loss_pair.name
-        self.loss_pair = loss_pair
-        self.g_optimizer = g_opt
-        self.d_optimizer = d_opt
-        # Build optimizer state now so that `load_model` can restore it.
-        self.g_optimizer.build(self.generator_variables())
-        if self.discriminator is not None:
-            self.d_optimizer.build(self.discriminator_variables())
-        self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
-        self._compile_args = {"loss": loss_pair.name, "jit_compile": jit_compile, **kwargs}
-
-    def get_compile_config(self):
-        if self._compile_args is None:
-            return None
-        return {
-            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
-            **self._compile_args,
-        }
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
-        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
-        self.compile(**config)
-
-    def generator_variables(self):
-        """The variables `g_optimizer` updates (CycleGAN has two generators)."""
-        return self.generator.trainable_variables
-
-    def discriminator_variables(self):
-        """The variables `d_optimizer` updates."""
-        return self.discriminator.trainable_variables
-
-    # --- metrics --------------------------------------------------------------
 
     def metric_names(self):
-        """Names of the `keras.metrics.Mean` trackers `train_step` reports."""
         if self.discriminator is None:
             return ["g_loss"]
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
@@ -330,32 +136,9 @@ class BaseGAN(keras.Model):
             names.append("r1")
         return names
 
-    @property
-    def metrics(self):
-        return list(getattr(self, "_trackers", {}).values())
-
-    # --- randomness -------------------------------------------------------------
-
-    def _random(self, kind, batch_size, tail=()):
-        """Noise for this replica's part of the global batch.
-
-        Every replica draws the global batch from the same seed and keeps its
-        own slice, so a run on N devices sees the same noise as a run with the
-        same global batch on one device.
-        """
-        n, rid = _replica_info()
-        shape = tf.concat([[batch_size * n], tf.constant(tail, tf.int32)], axis=0)
-        if kind == "normal":
-            full = keras.random.normal(shape, seed=self.seed_generator)
-        else:
-            full = keras.random.uniform(shape, seed=self.seed_generator)
-        if n == 1:
-            return full
-        return full[rid * batch_size : (rid + 1) * batch_size]
-
     def sample_latent(self, batch_size):
         """z ~ N(0, I) of shape [batch_size, latent_dim] from the model's SeedGenerator."""
-        return self._random("normal", batch_size, (self.latent_dim,))
+        return self.random("normal", batch_size, (self.latent_dim,))
 
     # --- hooks for conditional families ------------------------------------------
 
@@ -424,44 +207,16 @@ class BaseGAN(keras.Model):
 
     def fit(self, x=None, *args, **kwargs):
         if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
-            raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")
+            return super().fit(x, *args, **kwargs)  # the core's clear error
         if any(not layer.is_adapted for layer in self._standardize_layers()):
             self.adapt(x)
         return super().fit(x, *args, **kwargs)
 
-    # --- the step -----------------------------------------------------------------
-
-    def check_samples(self, x):
-        """Fail at trace time, with what was expected, on a batch the model cannot use."""
-        if isinstance(x, (dict, list, tuple)):
-            raise ValueError(
-                f"{type(self).__name__} expects batches of samples (or (samples, labels) "
-                f"pairs); got a {type(x).__name__}."
-            )
-        x = tf.convert_to_tensor(x)
-        if not x.dtype.is_floating:
-            raise TypeError(
-                f"{type(self).__name__} expects float images scaled to [-1, 1]; the dataset "
-                f"yields {x.dtype.name}. Use keras_gan.data.load(...) or map "
-                "keras_gan.data.to_float over your dataset (x / 127.5 - 1)."
-            )
-        want = self.data_shape
-        got = tuple(x.shape[1:])
-        if len(got) != len(want) or any(g is not None and g != w for g, w in zip(got, want)):
-            raise ValueError(
-                f"{type(self).__name__} generates samples of shape {want} but the dataset "
-                f"yields batches of shape {tuple(x.shape)} (samples of shape {got}). Build the "
-                f"model for this data (e.g. image_shape={got}) or resize the data "
-                "(keras_gan.data.load(..., image_size=...))."
-            )
-        return tf.cast(x, tf.float32)
+    # --- the step ---------------------------------------------------------------
 
     def unpack_batch(self, data):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self.check_samples(x), self.check_conditions(y)
-
-    def _reduce(self, per_example):
-        return scale_for_distribution(tf.reduce_mean(per_example))
 
     @property
     def discriminator_is_batch_dependent(self):
@@ -492,7 +247,8 @@ class BaseGAN(keras.Model):
                 self.discriminate(fake, fake_cond, training=True),
             )
         batch = tf.shape(real)[0]
-        both = tf.concat([real, fake], axis=0)
+        # real batches are float32; a mixed-precision generator's are float16/bfloat16
+        both = tf.concat([real, tf.cast(fake, real.dtype)], axis=0)
         both_cond = None if cond is None else tf.concat([cond, fake_cond], axis=0)
         out = self.discriminate(both, both_cond, training=True)
         return (
@@ -538,7 +294,7 @@ class BaseGAN(keras.Model):
             return self.adversarial_logits(self.discriminate(x, cond, training=True))
 
         if self.gradient_penalty_weight:
-            alpha = self._random("uniform", batch)
+            alpha = self.random("uniform", batch)
             gp = penalties.gradient_penalty(critic, real, fake, alpha)
             out["gp"] = gp
             d_loss = d_loss + self.gradient_penalty_weight * gp
@@ -568,31 +324,23 @@ class BaseGAN(keras.Model):
         fake_cond = self.sample_fake_conditions(cond, batch)
         # No gradient flows into the generator here, so it runs outside the tape.
         fake = tf.stop_gradient(self.generator(self.generator_inputs(z, fake_cond), training=True))
-        d_vars = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            terms = self.discriminator_losses(real, fake, cond, fake_cond)
-            loss = self._reduce(terms["d_loss"])
-            scaled = self.d_optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled, d_vars)
-        self.d_optimizer.apply(grads, d_vars)
+        terms = self.minimize(lambda: self.discriminator_losses(real, fake, cond, fake_cond), "d")
         if self.clip_value is not None:
-            penalties.clip_weights(d_vars, self.clip_value)
+            penalties.clip_weights(self.discriminator_variables(), self.clip_value)
         return terms
 
     def _generator_step(self, real, cond):
         batch = tf.shape(real)[0]
         z = self.sample_latent(batch)
         fake_cond = self.sample_fake_conditions(cond, batch)
-        g_vars = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
+
+        def terms():
             fake = self.generator(self.generator_inputs(z, fake_cond), training=True)
-            terms = self.generator_losses(fake, fake_cond, real, cond)
-            loss = self._reduce(terms["g_loss"])
-            scaled = self.g_optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled, g_vars)
-        self.g_optimizer.apply(grads, g_vars)
+            return self.generator_losses(fake, fake_cond, real, cond)
+
+        out = self.minimize(terms, "g")
         self._update_ema()
-        return terms
+        return out
 
     def train_step(self, data):
         real, cond = self.unpack_batch(data)
@@ -601,18 +349,7 @@ class BaseGAN(keras.Model):
             for _ in range(self.d_steps):
                 logs = self._discriminator_step(real, cond)
         logs = {**logs, **self._generator_step(real, cond)}
-        return self._update_trackers(logs)
-
-    def _update_trackers(self, logs):
-        for name, tracker in self._trackers.items():
-            if name in logs:
-                tracker.update_state(tf.reduce_mean(tf.cast(logs[name], tf.float32)))
-        results = {m.name: m.result() for m in self.metrics}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras 3 reduces per-replica logs under multi-worker strategies with
-            # strategy.reduce("MEAN", v, axis=0), which needs a batch axis.
-            results = {k: tf.reshape(v, [1]) for k, v in results.items()}
-        return results
+        return self.update_trackers(logs)
 
     def test_step(self, data):
         # `evaluate` reports the losses on held-out data without updating anything.
@@ -625,7 +362,7 @@ class BaseGAN(keras.Model):
         if self.discriminator is not None:
             logs = self.discriminator_losses(real, fake, cond, fake_cond)
         logs.update(self.generator_losses(fake, fake_cond, real, cond))
-        return self._update_trackers(logs)
+        return self.update_trackers(logs)
 
     # --- EMA ------------------------------------------------------------------------
 
@@ -651,19 +388,7 @@ class BaseGAN(keras.Model):
         """The generator's forward pass (EMA weights when enabled), so `predict` works."""
         return self.sampling_generator(inputs, training=training)
 
-    def _resolve_seeds(self, num_samples, seeds, seed):
-        if seeds is None:
-            if num_samples is None:
-                raise ValueError("generate() needs num_samples or seeds.")
-            if int(num_samples) < 1:
-                raise ValueError(f"num_samples must be >= 1; got {num_samples}.")
-            seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, int(num_samples))
-        seeds = np.asarray(seeds)
-        if seeds.ndim != 1 or seeds.size == 0 or not np.issubdtype(seeds.dtype, np.integer):
-            raise ValueError(f"seeds must be a non-empty 1-D list of integers; got {seeds!r}.")
-        if num_samples is not None and int(num_samples) != len(seeds):
-            raise ValueError(f"num_samples={num_samples} but {len(seeds)} seeds were given.")
-        return seeds.astype(np.int64)
+    # --- sampling hooks ----------------------------------------------------------
 
     def prepare_conditions(self, conditions, num_samples):
         """Validate user-given conditions for `generate`; unconditional models take none."""
@@ -685,7 +410,7 @@ class BaseGAN(keras.Model):
         Returns:
             numpy float32 array [num_samples, *data_shape].
         """
-        seeds = self._resolve_seeds(num_samples, seeds, seed)
+        seeds = resolve_seeds(num_samples, seeds, seed)
         conds = self.prepare_conditions(conditions, len(seeds))
         out = []
         for i in range(0, len(seeds), batch_size):
@@ -707,15 +432,7 @@ class BaseGAN(keras.Model):
         """
         return self.generate(seeds=np.arange(seed, seed + num_samples)), None
 
-    def default_callbacks(self, preset=None):
-        """Callbacks a family needs in every run (e.g. a learning-rate schedule)."""
-        return []
-
     # --- export hooks (keras_gan.export) ----------------------------------------------
-
-    def export_networks(self):
-        """The networks a SavedModel export carries (only the sampling side)."""
-        return [self.sampling_generator]
 
     def serving_inputs(self):
         """Extra signature inputs beyond seed / z: [(name, TensorSpec, example values)]."""
@@ -725,6 +442,10 @@ class BaseGAN(keras.Model):
         """Turn the extra serving inputs into the generator's condition (in-graph)."""
         return None
 
+    def export_networks(self):
+        """The networks a SavedModel export carries (only the sampling side)."""
+        return [self.sampling_generator]
+
     def export_metadata(self):
         return {
             "latent_dim": self.latent_dim,
@@ -732,28 +453,12 @@ class BaseGAN(keras.Model):
             "ema": self.ema_generator is not None,
         }
 
-    # --- saving -------------------------------------------------------------------------
-
-    _SEED_KEY = "seed_generator_state"
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        # Keras does not save SeedGenerator states; training noise must resume too.
-        store[self._SEED_KEY] = self.seed_generator.state
-
-    def load_own_variables(self, store):
-        keys = list(store.keys())
-        if self._SEED_KEY in keys:
-            self.seed_generator.state.assign(np.asarray(store[self._SEED_KEY]))
-        super().load_own_variables({k: store[k] for k in keys if k != self._SEED_KEY})
+    def serving_endpoints(self):
+        """``generate`` (int64 seeds) and ``from_latent`` (z), plus the family's conditions."""
+        return generator_endpoints(self)
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable}
-        if self.dtype_policy.name != keras.config.dtype_policy().name:
-            config["dtype"] = keras.dtype_policies.serialize(self.dtype_policy)
-        for key in self.network_keys:
-            net = getattr(self, key)
-            config[key] = None if net is None else keras.layers.serialize(net)
+        config = super().get_config()
         config.update(
             d_steps=self.d_steps,
             label_smoothing=self.label_smoothing,
@@ -761,17 +466,5 @@ class BaseGAN(keras.Model):
             r1_weight=self.r1_weight,
             clip_value=self.clip_value,
             ema_decay=self.ema_decay,
-            seed=self.seed,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        # Deep copy: Keras's deserialisation consumes the nested network configs.
-        config = copy.deepcopy(config)
-        for key in cls.network_keys:
-            if config.get(key) is not None:
-                config[key] = keras.layers.deserialize(config[key], custom_objects=custom_objects)
-        if "dtype" in config and isinstance(config["dtype"], dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

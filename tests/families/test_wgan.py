@@ -9,24 +9,6 @@ from keras_gan.data import toy
 from keras_gan.metrics import mode_coverage
 from keras_gan.models import WGAN, WGANGP
 
-from .gan_test_case import GANTestCase
-
-
-class TestWGAN(GANTestCase):
-    def make_model(self):
-        return WGAN(data_shape=(16, 16, 1), latent_dim=8, base_filters=4, d_steps=2, seed=0)
-
-    def make_data(self, n=32):
-        return np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 1)).astype("float32")
-
-
-class TestWGANGP(GANTestCase):
-    def make_model(self):
-        return WGANGP(data_shape=(16, 16, 1), latent_dim=8, base_filters=4, d_steps=2, seed=0)
-
-    def make_data(self, n=32):
-        return np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 1)).astype("float32")
-
 
 def test_wgan_defaults_follow_the_paper():
     model = WGAN(data_shape=(28, 28, 1), base_filters=8)

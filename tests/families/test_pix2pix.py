@@ -1,0 +1,74 @@
+"""pix2pix: the outline task, the losses, learning on real MNIST, bad input.
+
+The shared contract (config, save/reload, export, serving) runs from the
+family's declaration in `test_contract.py` and the export conformance tests.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan import data
+from keras_gan.families.pix2pix import Pix2Pix, edge_map
+from keras_gan.families.pix2pix.evaluation import pix2pix_scores
+
+
+def test_edge_map_is_the_ring_just_outside_the_ink():
+    img = np.zeros((1, 8, 8, 1), np.uint8)
+    img[0, 3:5, 3:5, 0] = 255  # a 2x2 square of ink
+    edges = edge_map(img)[0, ..., 0] > 0
+    want = np.zeros((8, 8), bool)
+    want[2:6, 2:6] = True
+    want[3:5, 3:5] = False  # the ink itself is not an edge
+    np.testing.assert_array_equal(edges, want)
+    with pytest.raises(ValueError, match="uint8 grey images"):
+        edge_map(np.zeros((8, 8), np.float32))
+
+
+def test_mnist_edges_yields_scaled_pairs():
+    source, target = next(iter(data.load("mnist_edges", split="test[:64]", batch_size=16)))
+    assert source.shape == target.shape == (16, 28, 28, 1)
+    assert source.dtype == target.dtype == tf.float32
+    assert float(tf.reduce_min(target)) >= -1.0 and float(tf.reduce_max(target)) <= 1.0
+    # an outline never overlaps its own ink
+    assert not np.any((source.numpy() > 0) & (target.numpy() > 0))
+
+
+def test_generator_loss_is_adversarial_plus_weighted_l1():
+    model = Pix2Pix(source_shape=(8, 8, 1), image_shape=(8, 8, 1), filters=2, d_filters=2)
+    model.compile()
+    src = np.zeros((2, 8, 8, 1), np.float32)
+    tgt = np.ones((2, 8, 8, 1), np.float32)
+    terms = model.generator_terms(tf.constant(src), tf.constant(tgt))
+    np.testing.assert_allclose(
+        terms["g_loss"].numpy(), (terms["g_adv"] + 100.0 * terms["l1"]).numpy(), rtol=1e-6
+    )
+
+
+def test_pairs_are_required_and_shapes_are_checked():
+    with pytest.raises(ValueError, match="same size"):
+        Pix2Pix(source_shape=(28, 28, 1), image_shape=(32, 32, 1))
+    with pytest.raises(ValueError, match="divisible by 4"):
+        Pix2Pix(source_shape=(30, 30, 1), image_shape=(30, 30, 1))
+    model = Pix2Pix(filters=2, d_filters=2)
+    model.compile()
+    single = tf.data.Dataset.from_tensor_slices(np.zeros((4, 28, 28, 1), np.float32)).batch(2)
+    with pytest.raises(ValueError, match=r"\(source, target\) pairs"):
+        model.fit(single, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="Float images must be scaled"):
+        model.translate(np.full((1, 28, 28, 1), 5.0, np.float32))
+
+
+def test_learns_to_fill_outlines_on_real_mnist():
+    """Held-out L1 falls well below the blank baseline and the MNIST classifier
+    reads most outputs as the digit whose outline went in."""
+    model = Pix2Pix(filters=32, d_filters=32, seed=0)
+    model.compile()
+    before = pix2pix_scores(model, num_samples=500)
+    train = data.load("mnist_edges", split="train[:16000]", batch_size=64, seed=0, repeat=True)
+    model.fit(train, epochs=2, steps_per_epoch=250, verbose=0)
+    after = pix2pix_scores(model, num_samples=1000)
+    assert after["l1"] < 0.5 * before["l1"], (before, after)
+    assert after["l1"] < 0.5 * after["l1_blank_baseline"], after
+    assert after["digit_accuracy"] >= 0.9, after
+    assert after["digit_accuracy"] > after["digit_accuracy_edges"], after

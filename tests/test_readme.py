@@ -1,0 +1,111 @@
+"""Every Python and shell example in README.md runs, in document order, in one folder.
+
+Examples that train get a small budget: `fit` runs 2 steps of 1 epoch,
+``keras-gan train`` gets ``--epochs 1 --steps-per-epoch 2`` and ``keras-gan
+evaluate`` ``--num-samples 200``. ``keras-gan predict`` talks to the TF Serving
+emulator (the server itself is a Docker image). Installing and the test
+command itself are what CI runs around this test, so they are not re-run.
+Blocks marked ``text`` (docker, curl) are not examples of this project's code.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+SKIP = ("pip install", "ruff ", "python -m pytest", "lint-imports")
+
+
+def blocks():
+    text = README.read_text()
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"```(\w+)\n(.*?)```", text, re.S)]
+
+
+def shell_commands(block):
+    """Each command of a bash block, `a && b` split, comments and installs dropped."""
+    lines = [ln.split("#", 1)[0].strip() for ln in block.replace("\\\n", " ").splitlines()]
+    commands = []
+    for line in filter(None, lines):
+        for part in line.split("&&"):
+            part = part.strip()
+            if part and not part.startswith(SKIP):
+                commands.append(part)
+    return commands
+
+
+def small_budget(command, port):
+    args = shlex.split(command)
+    if args[:2] == ["keras-gan", "train"]:
+        args += ["--epochs", "1", "--steps-per-epoch", "2"]
+    if args[:2] == ["keras-gan", "evaluate"]:
+        args += ["--num-samples", "200"]
+    if args[:2] == ["keras-gan", "predict"]:
+        args = [f"localhost:{port}" if a == "localhost:8501" else a for a in args]
+    return args
+
+
+def test_readme_has_examples():
+    kinds = [k for k, _ in blocks()]
+    assert kinds.count("python") >= 3 and kinds.count("bash") >= 2
+
+
+def test_every_readme_example_runs(tmp_path, monkeypatch):
+    from tests.export.tf_serving_emulator import Emulator
+
+    monkeypatch.chdir(tmp_path)
+    fit = keras.Model.fit
+
+    def small_fit(self, *args, **kwargs):
+        kwargs.update(epochs=1, steps_per_epoch=2)
+        kwargs.pop("initial_epoch", None)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", small_fit)
+    from keras_gan.families.text2image.model import Text2ImageGAN
+
+    pretrain = Text2ImageGAN.pretrain_encoders
+    monkeypatch.setattr(
+        Text2ImageGAN,
+        "pretrain_encoders",
+        lambda self, ds, steps=None, verbose=0: pretrain(self, ds, 5),
+    )
+    emulator = None
+    ran = []
+    try:
+        for kind, code in blocks():
+            if kind == "python":
+                exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+                ran.append("python")
+            elif kind == "bash":
+                for command in shell_commands(code):
+                    if command.startswith("keras-gan predict") and emulator is None:
+                        emulator = Emulator(
+                            {"dcgan_mnist": tmp_path / "saved_models" / "dcgan_mnist"}
+                        )
+                        emulator.__enter__()
+                    port = emulator.rest_port if emulator else 0
+                    r = subprocess.run(
+                        small_budget(command, port),
+                        capture_output=True,
+                        text=True,
+                        env=ENV,
+                        timeout=600,
+                    )
+                    assert r.returncode == 0, f"{command}\n{r.stderr[-3000:]}"
+                    ran.append(command.split()[1] if command.startswith("keras-gan") else command)
+    finally:
+        if emulator is not None:
+            emulator.__exit__(None, None, None)
+    assert "python" in ran and "train" in ran and "evaluate" in ran, ran
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-v"]))
