@@ -241,7 +241,13 @@ def train(
     if initial_epoch >= epochs:
         log.info("The run in %s already completed %d epochs.", out_dir, initial_epoch)
         model_path = save_model(model, out_dir / "model.keras")
-        return {"out_dir": out_dir, "model_path": model_path, "logs": {}, "model": model}
+        return {
+            "out_dir": out_dir,
+            "model_path": model_path,
+            "logs": {},
+            "model": model,
+            "initial_epoch": initial_epoch,
+        }
 
     callbacks = [
         TrainingGuard(log_path=out_dir / "guard.log"),
@@ -279,4 +285,5 @@ def train(
         "logs": final_logs,
         "model": model,
         "is_chief": is_chief,
+        "initial_epoch": initial_epoch,
     }

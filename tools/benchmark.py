@@ -72,10 +72,16 @@ def _keras_io_model(model):
     return KerasIOGAN(model.discriminator, model.generator, model.latent_dim)
 
 
-def measure_one(preset, jit, steps, repeats, warmup, batch_size, keras_io=False, mixed=None):
+def measure_one(
+    preset, jit, steps, repeats, warmup, batch_size, keras_io=False, mixed=None, inter_op=None
+):
     import keras
+    import tensorflow as tf
 
     from keras_gan import zoo
+
+    if inter_op:
+        tf.config.threading.set_inter_op_parallelism_threads(int(inter_op))
 
     if mixed:
         keras.config.set_dtype_policy(mixed)
@@ -115,6 +121,7 @@ def measure_one(preset, jit, steps, repeats, warmup, batch_size, keras_io=False,
         "loop": "keras.io" if keras_io else "keras-gan",
         "xla": bool(jit),
         "policy": mixed or "float32",
+        "inter_op": inter_op or "default",
         "batch_size": bs,
         "steps_per_s": round(steps / t_real, 2),
         "images_per_s": round(steps * bs / t_real, 1),
@@ -151,6 +158,19 @@ def main(argv=None):
     p.add_argument(
         "--mixed", default=None, help="dtype policy, e.g. mixed_float16 or mixed_bfloat16"
     )
+    p.add_argument(
+        "--inter-op",
+        nargs="+",
+        default=[None],
+        help="TensorFlow inter-op thread counts to compare (e.g. default 1)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every configuration this many times, alternating (A B A B ...), "
+        "each in a fresh process; report the median and the spread (max/min)",
+    )
     p.add_argument("--json", help="write the results here")
     p.add_argument("--markdown", action="store_true", help="print a markdown table")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration as JSON
@@ -162,14 +182,15 @@ def main(argv=None):
         return 0
 
     jits = {"both": [False, True], "on": [True], "off": [False]}[args.xla]
+    inter_ops = [None if v in (None, "default") else int(v) for v in args.inter_op]
     configs = []
     for preset in args.presets:
-        for jit in jits:
-            configs.append(dict(preset=preset, jit=jit, keras_io=False))
-        if not args.no_keras_io and preset.startswith("dcgan"):
+        for inter_op in inter_ops:
             for jit in jits:
-                configs.append(dict(preset=preset, jit=jit, keras_io=True))
-    results = []
+                configs.append(dict(preset=preset, jit=jit, keras_io=False, inter_op=inter_op))
+            if not args.no_keras_io and preset.startswith("dcgan"):
+                for jit in jits:
+                    configs.append(dict(preset=preset, jit=jit, keras_io=True, inter_op=inter_op))
     for cfg in configs:
         cfg.update(
             steps=args.steps,
@@ -178,16 +199,34 @@ def main(argv=None):
             batch_size=args.batch_size,
             mixed=args.mixed,
         )
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", json.dumps(cfg)], capture_output=True, text=True
-        )
-        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-        if line is None:
-            print(f"FAILED {cfg}: {out.stderr[-2000:]}", file=sys.stderr)
+    runs = {i: [] for i in range(len(configs))}
+    for _ in range(args.rounds):  # alternate: A B A B ..., each run a fresh process
+        for i, cfg in enumerate(configs):
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", json.dumps(cfg)], capture_output=True, text=True
+            )
+            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+            if line is None:
+                print(f"FAILED {cfg}: {out.stderr[-2000:]}", file=sys.stderr)
+                continue
+            res = json.loads(line[len("RESULT ") :])
+            runs[i].append(res)
+            print(json.dumps(res), flush=True)
+    results = []
+    for i in range(len(configs)):
+        if not runs[i]:
             continue
-        res = json.loads(line[len("RESULT ") :])
+        speeds = [r["steps_per_s"] for r in runs[i]]
+        res = dict(runs[i][0])
+        res.update(
+            steps_per_s=round(statistics.median(speeds), 2),
+            images_per_s=round(statistics.median(r["images_per_s"] for r in runs[i]), 1),
+            data_wait_share=round(statistics.median(r["data_wait_share"] for r in runs[i]), 3),
+            peak_rss_mb=max(r["peak_rss_mb"] for r in runs[i]),
+            steps_per_s_runs=speeds,
+            spread=round(max(speeds) / min(speeds), 2),
+        )
         results.append(res)
-        print(json.dumps(res), flush=True)
     meta = {
         "command": "python tools/benchmark.py "
         + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -197,13 +236,15 @@ def main(argv=None):
     if args.markdown:
         print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
         print(
-            "| preset | loop | XLA | policy | batch | steps/s | images/s | data wait | peak RSS MB |"
+            "| preset | loop | XLA | policy | inter-op | batch | steps/s (median) | spread | "
+            "runs | images/s | data wait | peak RSS MB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(
                 f"| {r['preset']} | {r['loop']} | {'on' if r['xla'] else 'off'} | {r['policy']} | "
-                f"{r['batch_size']} | {r['steps_per_s']} | {r['images_per_s']} | "
+                f"{r['inter_op']} | {r['batch_size']} | {r['steps_per_s']} | {r['spread']} | "
+                f"{', '.join(map(str, r['steps_per_s_runs']))} | {r['images_per_s']} | "
                 f"{100 * r['data_wait_share']:.1f}% | {r['peak_rss_mb']} |"
             )
     if args.json:

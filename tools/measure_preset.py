@@ -131,10 +131,15 @@ def main(argv=None):
     out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
     wall, cpu = time.time(), time.process_time()
     result = training.train(preset, out_dir, verbose=args.verbose)
-    budget = {
-        "train_wall_minutes": round((time.time() - wall) / 60, 1),
-        "train_cpu_minutes": round((time.process_time() - cpu) / 60, 1),
-    }
+    # The training cost, when this command trained the whole budget (not a resumed run).
+    budget = (
+        {
+            "train_wall_minutes": round((time.time() - wall) / 60, 1),
+            "train_cpu_minutes": round((time.process_time() - cpu) / 60, 1),
+        }
+        if result["initial_epoch"] == 0
+        else {}
+    )
     entries = measure(result["model"], preset, args.num_samples)
     stamp = {
         "command": "python tools/measure_preset.py " + " ".join(argv),

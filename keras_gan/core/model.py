@@ -281,6 +281,42 @@ class GANModel(keras.Model):
             )
         return tf.cast(x, tf.float32)
 
+    def image_batch(self, images, shape):
+        """User images -> float32 numpy [N, *shape] in [-1, 1], validated.
+
+        Takes uint8 images in [0, 255] or floats in [-1, 1], one image or a
+        batch, with or without the trailing channel axis of grey images.
+        """
+        shape = tuple(shape)
+        x = np.asarray(keras.ops.convert_to_numpy(images))
+        if x.ndim == len(shape) - 1 and shape[-1] == 1:
+            x = x[..., None]
+        if x.ndim == len(shape):
+            x = x[None]
+        if tuple(x.shape[1:]) != shape:
+            raise ValueError(
+                f"{type(self).__name__} translates images of shape {shape}; got a batch of shape "
+                f"{tuple(x.shape)}. Resize the images (keras_gan.data.resize_images) first."
+            )
+        if x.dtype == np.uint8:
+            return x.astype(np.float32) / 127.5 - 1.0
+        x = x.astype(np.float32)
+        if x.size and (x.min() < -1.001 or x.max() > 1.001):
+            raise ValueError(
+                "Float images must be scaled to [-1, 1] (or pass uint8 images in [0, 255]); "
+                f"got values in [{x.min():.3g}, {x.max():.3g}]."
+            )
+        return x
+
+    @staticmethod
+    def predict_batches(network, x, batch_size=256):
+        """``network(x, training=False)`` in batches, as float32 numpy."""
+        out = [
+            keras.ops.convert_to_numpy(network(x[i : i + batch_size], training=False))
+            for i in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(out).astype(np.float32) if out else x[:0]
+
     def fit(self, x=None, *args, **kwargs):
         if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
             raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")

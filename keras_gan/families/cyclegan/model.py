@@ -282,8 +282,8 @@ class CycleGAN(GANModel):
 
     def set_preview_images(self, images_a, images_b):
         """Fix the images the sample grids translate (the first batch by default)."""
-        a = self._as_images(images_a)[:PREVIEW_IMAGES]
-        b = self._as_images(images_b)[:PREVIEW_IMAGES]
+        a = self.image_batch(images_a, self.image_shape)[:PREVIEW_IMAGES]
+        b = self.image_batch(images_b, self.image_shape)[:PREVIEW_IMAGES]
         if len(a) < PREVIEW_IMAGES or len(b) < PREVIEW_IMAGES:
             a = np.resize(a, (PREVIEW_IMAGES, *self.image_shape))
             b = np.resize(b, (PREVIEW_IMAGES, *self.image_shape))
@@ -352,27 +352,6 @@ class CycleGAN(GANModel):
 
     # --- translation ----------------------------------------------------------------------
 
-    def _as_images(self, images):
-        x = np.asarray(keras.ops.convert_to_numpy(images))
-        if x.ndim == len(self.image_shape) - 1 and self.image_shape[-1] == 1:
-            x = x[..., None]
-        if x.ndim == len(self.image_shape):
-            x = x[None]
-        if tuple(x.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"CycleGAN translates images of shape {self.image_shape}; got a batch of shape "
-                f"{tuple(x.shape)}. Resize the images (keras_gan.data.resize_images) first."
-            )
-        if x.dtype == np.uint8:
-            return x.astype(np.float32) / 127.5 - 1.0
-        x = x.astype(np.float32)
-        if x.size and (x.min() < -1.001 or x.max() > 1.001):
-            raise ValueError(
-                "Float images must be scaled to [-1, 1] (or pass uint8 images in [0, 255]); "
-                f"got values in [{x.min():.3g}, {x.max():.3g}]."
-            )
-        return x
-
     def translate(self, images, direction="a_to_b", batch_size=256):
         """Translate images: ``direction="a_to_b"`` (G) or ``"b_to_a"`` (F).
 
@@ -386,13 +365,8 @@ class CycleGAN(GANModel):
         nets = {"a_to_b": self.generator, "b_to_a": self.generator_ba}
         if direction not in nets:
             raise ValueError(f"direction must be 'a_to_b' or 'b_to_a'; got {direction!r}.")
-        x = self._as_images(images)
-        net = nets[direction]
-        out = [
-            keras.ops.convert_to_numpy(net(x[i : i + batch_size], training=False))
-            for i in range(0, len(x), batch_size)
-        ]
-        return np.concatenate(out).astype(np.float32) if out else x[:0]
+        x = self.image_batch(images, self.image_shape)
+        return self.predict_batches(nets[direction], x, batch_size)
 
     def preview(self, num_samples=64, seed=0):
         """Six rows: A inputs, A->B, A->B->A, then B inputs, B->A, B->A->B."""

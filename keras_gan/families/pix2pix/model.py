@@ -146,35 +146,10 @@ class Pix2Pix(GANModel):
 
     # --- translation ----------------------------------------------------------------------
 
-    def _as_sources(self, images):
-        x = np.asarray(keras.ops.convert_to_numpy(images))
-        if x.ndim == len(self.source_shape) - 1 and self.source_shape[-1] == 1:
-            x = x[..., None]
-        if x.ndim == len(self.source_shape):
-            x = x[None]
-        if tuple(x.shape[1:]) != self.source_shape:
-            raise ValueError(
-                f"Pix2Pix translates source images of shape {self.source_shape}; got a batch of "
-                f"shape {tuple(x.shape)}."
-            )
-        if x.dtype == np.uint8:
-            return x.astype(np.float32) / 127.5 - 1.0
-        x = x.astype(np.float32)
-        if x.size and (x.min() < -1.001 or x.max() > 1.001):
-            raise ValueError(
-                "Float images must be scaled to [-1, 1] (or pass uint8 images in [0, 255]); "
-                f"got values in [{x.min():.3g}, {x.max():.3g}]."
-            )
-        return x
-
     def translate(self, images, batch_size=256):
         """Source images ([N, H, W, C] floats in [-1, 1] or uint8) -> float32 targets in [-1, 1]."""
-        x = self._as_sources(images)
-        out = [
-            keras.ops.convert_to_numpy(self.generator(x[i : i + batch_size], training=False))
-            for i in range(0, len(x), batch_size)
-        ]
-        return np.concatenate(out).astype(np.float32) if out else x[:0]
+        x = self.image_batch(images, self.source_shape)
+        return self.predict_batches(self.generator, x, batch_size)
 
     def preview(self, num_samples=64, seed=0):
         """Rows of sources and their translations, 8 per row."""

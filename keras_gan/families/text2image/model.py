@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan.core import gradients
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.text2image import networks as text_nets
 
@@ -38,23 +39,24 @@ class DualEncoder(keras.Model):
 
     def train_step(self, data):
         images, texts = data
-        with tf.GradientTape() as tape:
+
+        def terms():
             ti = self.text_encoder(tf.reshape(texts, [-1, 1]), training=True)
             im = self.image_encoder(images, training=True)
             logits = tf.matmul(im, ti, transpose_b=True) / self.temperature
             labels = tf.range(tf.shape(logits)[0])
+            # symmetric InfoNCE: each image picks its caption and each caption its image
             loss = 0.5 * (
-                tf.reduce_mean(
-                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-                )
-                + tf.reduce_mean(
-                    tf.nn.sparse_softmax_cross_entropy_with_logits(
-                        labels=labels, logits=tf.transpose(logits)
-                    )
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+                + tf.nn.sparse_softmax_cross_entropy_with_logits(
+                    labels=labels, logits=tf.transpose(logits)
                 )
             )
+            return {"loss": loss, "logits": logits, "labels": labels}
+
         variables = self.text_encoder.trainable_variables + self.image_encoder.trainable_variables
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        out = gradients.minimize(terms, variables, self.optimizer, "loss")
+        loss, logits, labels = tf.reduce_mean(out["loss"]), out["logits"], out["labels"]
         self.loss_tracker.update_state(loss)
         hits = tf.cast(
             tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.float32

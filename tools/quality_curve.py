@@ -1,0 +1,98 @@
+"""Sample quality against training time: FID (and friends) after every epoch.
+
+    python tools/quality_curve.py dcgan_mnist --set ema_decay=0.999 --epochs 10
+    python tools/quality_curve.py dcgan_mnist --json curve.json
+
+Trains the preset (with overrides, as ``keras-gan train --set``) into a fresh
+folder and, after every epoch, scores ``--num-samples`` generated images
+against the dataset with `keras_gan.callbacks.EvaluateMetrics` (the dataset
+classifier's features, like `tools/measure_preset.py`). The clock counts
+training only: the time spent scoring is left out. Prints one JSON line per
+epoch (epoch, training minutes, metrics) and writes them all with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv=None):
+    import keras
+
+    from keras_gan import training, zoo
+    from keras_gan.callbacks import EvaluateMetrics
+    from keras_gan.cli import _parse_value
+    from tools.benchmark import machine
+
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("preset")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--num-samples", type=int, default=2000)
+    p.add_argument("--metrics", default="fid,pr,class_coverage")
+    p.add_argument("--json", help="write the curve here")
+    p.add_argument("--out", help="run folder (default: a temporary one)")
+    args = p.parse_args(argv)
+    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = {k: _parse_value(v) for k, v in overrides.items()}
+    if args.epochs:
+        overrides["epochs"] = args.epochs
+    preset = zoo.resolve(args.preset, **overrides)
+
+    class Clock(keras.callbacks.Callback):
+        """Training minutes so far, written into the epoch logs before scoring runs."""
+
+        def __init__(self):
+            super().__init__()
+            self.total = 0.0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.total += time.perf_counter() - self.start
+            logs["train_minutes"] = self.total / 60
+
+    rows = []
+
+    class Report(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            keep = ("train_minutes", "fid", "precision", "recall", "class_kl", "classes_covered")
+            row = {"epoch": epoch + 1, **{k: round(float(logs[k]), 4) for k in keep if k in logs}}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+
+    evaluate = EvaluateMetrics(
+        preset["data"]["name"], args.metrics.split(","), num_samples=args.num_samples
+    )
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
+    training.train(
+        preset, out, resume=False, verbose=0, extra_callbacks=[Clock(), evaluate, Report()]
+    )
+    result = {
+        "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "preset": preset,
+        "num_samples": args.num_samples,
+        "curve": rows,
+    }
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
