@@ -8,7 +8,12 @@ Each configuration runs in its own process (so peak memory is its own):
 
 Method: build the preset's model and data with `keras_gan.zoo.load`, run
 ``--warmup`` steps (tracing, XLA compilation), then time ``--repeats`` fits of
-``--steps`` steps each and report the median. "data wait" is the share of
+``--steps`` steps each. steps/s is the steady step: the time between the
+first and the last batch start inside a fit (a callback's clock), so fit's
+set-up and tear-down are not counted; "fit_steps_per_s_runs" has the whole
+fit() for comparison. With ``--rounds N`` every configuration runs N times,
+alternating (A B A B ...), each in a fresh process; the table gives the
+median over rounds and the spread (max / min). "data wait" is the share of
 step time that goes away when the pipeline is replaced by one cached batch:
 1 - t(cached batch) / t(real pipeline). Peak memory is the process's maximum
 resident set size (ru_maxrss). "keras.io loop" runs the train_step of the
@@ -107,14 +112,29 @@ def measure_one(
     real = dataset.unbatch().batch(bs, drop_remainder=True).repeat()
     cached = real.take(1).cache().repeat()
 
+    class Clock(keras.callbacks.Callback):
+        """Times the steady step: from the first to the last batch start inside one fit."""
+
+        def on_train_begin(self, logs=None):
+            self.starts = []
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.starts.append(time.perf_counter())
+
+    clock = Clock()
+
     def timed(ds):
         t = time.perf_counter()
-        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
-        return time.perf_counter() - t
+        model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False, callbacks=[clock])
+        wall = time.perf_counter() - t
+        steady = (clock.starts[-1] - clock.starts[0]) / (len(clock.starts) - 1)
+        return steady, wall
 
     model.fit(real, steps_per_epoch=warmup, epochs=1, verbose=0)
-    runs = [timed(real) for _ in range(repeats)]
-    cached_runs = [timed(cached) for _ in range(repeats)]
+    timings = [timed(real) for _ in range(repeats)]
+    runs = [s for s, _ in timings]
+    walls = [w for _, w in timings]
+    cached_runs = [timed(cached)[0] for _ in range(repeats)]
     t_real, t_cached = statistics.median(runs), statistics.median(cached_runs)
     return {
         "preset": preset,
@@ -123,9 +143,12 @@ def measure_one(
         "policy": mixed or "float32",
         "inter_op": inter_op or "default",
         "batch_size": bs,
-        "steps_per_s": round(steps / t_real, 2),
-        "images_per_s": round(steps * bs / t_real, 1),
-        "steps_per_s_runs": [round(steps / r, 2) for r in runs],
+        "steps_per_s": round(1 / t_real, 2),
+        "images_per_s": round(bs / t_real, 1),
+        "steps_per_s_runs": [round(1 / r, 2) for r in runs],
+        # fit() as a whole, set-up and tear-down included (see the data layer's note
+        # on the tf.data autotuner's tear-down stall)
+        "fit_steps_per_s_runs": [round(steps / w, 2) for w in walls],
         "data_wait_share": round(max(0.0, 1.0 - t_cached / t_real), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -156,7 +179,10 @@ def main(argv=None):
     p.add_argument("--xla", choices=["both", "on", "off"], default="both")
     p.add_argument("--no-keras-io", action="store_true", help="skip the keras.io loop comparison")
     p.add_argument(
-        "--mixed", default=None, help="dtype policy, e.g. mixed_float16 or mixed_bfloat16"
+        "--mixed",
+        nargs="+",
+        default=[None],
+        help="dtype policies to compare, e.g. float32 mixed_bfloat16 (alternated like the rest)",
     )
     p.add_argument(
         "--inter-op",
@@ -183,21 +209,23 @@ def main(argv=None):
 
     jits = {"both": [False, True], "on": [True], "off": [False]}[args.xla]
     inter_ops = [None if v in (None, "default") else int(v) for v in args.inter_op]
+    policies = [None if v in (None, "float32") else v for v in args.mixed]
     configs = []
     for preset in args.presets:
-        for inter_op in inter_ops:
-            for jit in jits:
-                configs.append(dict(preset=preset, jit=jit, keras_io=False, inter_op=inter_op))
-            if not args.no_keras_io and preset.startswith("dcgan"):
+        for mixed in policies:
+            for inter_op in inter_ops:
+                common = dict(preset=preset, inter_op=inter_op, mixed=mixed)
                 for jit in jits:
-                    configs.append(dict(preset=preset, jit=jit, keras_io=True, inter_op=inter_op))
+                    configs.append(dict(common, jit=jit, keras_io=False))
+                if not args.no_keras_io and preset.startswith("dcgan"):
+                    for jit in jits:
+                        configs.append(dict(common, jit=jit, keras_io=True))
     for cfg in configs:
         cfg.update(
             steps=args.steps,
             repeats=args.repeats,
             warmup=args.warmup,
             batch_size=args.batch_size,
-            mixed=args.mixed,
         )
     runs = {i: [] for i in range(len(configs))}
     for _ in range(args.rounds):  # alternate: A B A B ..., each run a fresh process

@@ -9,6 +9,9 @@ against the dataset with `keras_gan.callbacks.EvaluateMetrics` (the dataset
 classifier's features, like `tools/measure_preset.py`). The clock counts
 training only: the time spent scoring is left out. Prints one JSON line per
 epoch (epoch, training minutes, metrics) and writes them all with ``--json``.
+A model with an EMA generator is also scored through its raw generator
+("raw_*"): EMA does not feed back into training, so that is the same run
+without EMA, a side-by-side comparison from one training run.
 """
 
 from __future__ import annotations
@@ -65,11 +68,36 @@ def main(argv=None):
             self.total += time.perf_counter() - self.start
             logs["train_minutes"] = self.total / 60
 
+    class RawGenerator(keras.callbacks.Callback):
+        """With an EMA generator, also score the raw one: the same run without EMA."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            from keras_gan.core import latent_from_seeds
+            from keras_gan.metrics import evaluate as score
+
+            model = self.model
+            if getattr(model, "ema_generator", None) is None:
+                return
+
+            def raw(seeds):
+                z = latent_from_seeds(seeds, model.latent_dim)
+                return keras.ops.convert_to_numpy(model.generator(z, training=False))
+
+            values = score(
+                raw,
+                preset["data"]["name"],
+                evaluate.metrics,
+                args.num_samples,
+                extractor=evaluate.extractor,
+            )
+            logs.update({f"raw_{k}": v for k, v in values.items() if isinstance(v, (int, float))})
+
     rows = []
 
     class Report(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             keep = ("train_minutes", "fid", "precision", "recall", "class_kl", "classes_covered")
+            keep += tuple(f"raw_{k}" for k in keep[1:])
             row = {"epoch": epoch + 1, **{k: round(float(logs[k]), 4) for k in keep if k in logs}}
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -79,7 +107,11 @@ def main(argv=None):
     )
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
     training.train(
-        preset, out, resume=False, verbose=0, extra_callbacks=[Clock(), evaluate, Report()]
+        preset,
+        out,
+        resume=False,
+        verbose=0,
+        extra_callbacks=[Clock(), evaluate, RawGenerator(), Report()],
     )
     result = {
         "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
