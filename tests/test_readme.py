@@ -109,3 +109,13 @@ def test_every_readme_example_runs(tmp_path, monkeypatch):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-v"]))
+
+
+def test_ci_runs_the_readme_test_command():
+    """`.ci/run` must run exactly the test command the README gives."""
+    readme = README.read_text()
+    command = next(
+        ln.strip() for ln in readme.splitlines() if ln.startswith('pip install -e ".[test]"')
+    )
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1].strip() == command
