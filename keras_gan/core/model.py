@@ -256,6 +256,15 @@ class GANModel(keras.Model):
             return full
         return full[rid * batch_size : (rid + 1) * batch_size]
 
+    def check_conditions(self, y):
+        """Validate and return what a batch carries beside its samples (None: nothing)."""
+        return None
+
+    def unpack_batch(self, data):
+        """(samples, conditions) of a batch from `fit`, both validated."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.check_samples(x), self.check_conditions(y)
+
     def check_samples(self, x, shape=None, what="samples"):
         """Fail at trace time, with what was expected, on a batch the model cannot use."""
         if isinstance(x, (dict, list, tuple)):

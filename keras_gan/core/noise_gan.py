@@ -142,10 +142,6 @@ class BaseGAN(GANModel):
 
     # --- hooks for conditional families ------------------------------------------
 
-    def check_conditions(self, y):
-        """Validate and return the conditions a batch carries (None: unconditional)."""
-        return None
-
     def sample_fake_conditions(self, cond, batch_size):
         """Conditions for generated samples in a training step (default: the real ones)."""
         return cond
@@ -213,10 +209,6 @@ class BaseGAN(GANModel):
         return super().fit(x, *args, **kwargs)
 
     # --- the step ---------------------------------------------------------------
-
-    def unpack_batch(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.check_samples(x), self.check_conditions(y)
 
     @property
     def discriminator_is_batch_dependent(self):

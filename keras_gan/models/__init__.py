@@ -18,5 +18,6 @@ def _collect():
     return out
 
 
-globals().update(_collect())
-__all__ = sorted(["BaseGAN", "GANModel", "latent_from_seeds", *_collect()])
+_CLASSES = _collect()
+globals().update(_CLASSES)
+__all__ = sorted(["BaseGAN", "GANModel", "latent_from_seeds", *_CLASSES])

@@ -291,10 +291,6 @@ class CycleGAN(GANModel):
         self.preview_b.assign(b)
         self.preview_set.assign(1)
 
-    def unpack_batch(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.check_samples(x), self.check_conditions(y)
-
     def _pool_draws(self, batch):
         u = self.random("uniform", batch, (2,))
         slots = tf.cast(tf.floor(u[:, 1] * max(self.pool_size, 1)), tf.int32)
