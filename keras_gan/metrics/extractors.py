@@ -7,9 +7,10 @@ offline and a poor judge, so the project trains one small CNN per dataset
 file is missing or damaged, the classifier is retrained on first use into the
 cache (``$KERAS_GAN_CACHE/classifiers``).
 
-Any Keras model can stand in (`FeatureExtractor.from_model`), e.g.
-``keras.applications.InceptionV3(weights=path, include_top=False, pooling="avg")``
-for users who have those weights.
+`FeatureExtractor.inception()` gives the standard FID Inception-v3 features
+(offline, from the ``inception`` extra; see `keras_gan.metrics.inception`), so
+scores compare with the literature. Any Keras model can also stand in
+(`FeatureExtractor.from_model`).
 """
 
 from __future__ import annotations
@@ -202,6 +203,19 @@ class FeatureExtractor:
         ext = cls(model, name=f"{name}_classifier")
         ext.info = getattr(model, "keras_gan_info", {})
         return ext
+
+    @classmethod
+    def inception(cls, resize="legacy_tf", batch_size=100):
+        """The standard FID Inception-v3 pool features (2048-d), offline.
+
+        Needs ``pip install -e ".[inception]"``. ``resize``: "legacy_tf" (the
+        original TensorFlow FID's bilinear resize) or "clean" (clean-fid's
+        PIL bicubic). Returns an extractor whose call gives ``(features, None)``.
+        See `keras_gan.metrics.inception`.
+        """
+        from keras_gan.metrics.inception import InceptionExtractor
+
+        return InceptionExtractor(resize, batch_size=batch_size)
 
     @classmethod
     def from_model(cls, model, **kwargs):
