@@ -86,13 +86,21 @@ def cmd_train(args):
     if args.export and result.get("is_chief", True):
         from keras_gan import export
 
-        path = export.export(
-            result["model"],
-            name=preset["name"],
-            base_dir=args.export_dir,
-            overwrite=False,
-            metadata=_run_metadata(preset),
-        )
+        if keras_backend() == "tensorflow":
+            path = export.export(
+                result["model"],
+                name=preset["name"],
+                base_dir=args.export_dir,
+                overwrite=False,
+                metadata=_run_metadata(preset),
+            )
+        else:  # trained on JAX / PyTorch: TensorFlow loads the saved file and exports it
+            path = export.export_file(
+                result["model_path"],
+                name=preset["name"],
+                base_dir=args.export_dir,
+                metadata=_run_metadata(preset),
+            )
         print(f"SavedModel: {path}")
     return 0
 
@@ -120,19 +128,28 @@ def cmd_sample(args):
     return 0
 
 
-def cmd_export(args):
-    from keras_gan import export, saving
+def keras_backend():
+    import keras
 
-    model = saving.load_model(args.model, compile=False)
+    return keras.backend.backend()
+
+
+def cmd_export(args):
+    from keras_gan import export
+
     name = args.name or Path(args.model).resolve().parent.name
-    path = export.export(
-        model,
+    metadata = _run_metadata(_run_config(args.model))
+    if args.metadata:
+        metadata.update(json.loads(Path(args.metadata).read_text()))
+    # Any backend: on JAX / PyTorch the file is exported by a TensorFlow child process.
+    path = export.export_file(
+        args.model,
         name=name,
         base_dir=args.base_dir,
         version=args.version,
         overwrite=args.overwrite,
         max_batch_size=args.max_batch_size,
-        metadata=_run_metadata(_run_config(args.model)),
+        metadata=metadata,
     )
     print(f"SavedModel: {path}")
     print(f"Serving notes: {path.parent / 'README.md'}")
@@ -312,7 +329,9 @@ def build_parser():
         help="override a preset setting (JSON values)",
     )
     s.add_argument(
-        "--strategy", choices=["default", "mirrored", "multiworker", "tpu"], default=None
+        "--strategy",
+        choices=["default", "mirrored", "multiworker", "tpu", "data_parallel"],
+        default=None,
     )
     s.add_argument(
         "--no-resume", action="store_true", help="start afresh even if --out holds checkpoints"
@@ -388,6 +407,7 @@ def build_parser():
     s.add_argument("--version", type=int)
     s.add_argument("--overwrite", action="store_true")
     s.add_argument("--max-batch-size", type=int, default=64)
+    s.add_argument("--metadata", help="a JSON file of extra facts for assets.extra/keras_gan.json")
     s.set_defaults(fn=cmd_export)
     return p
 

@@ -16,6 +16,11 @@ discriminator, no optimizer state, no XLA-compiled functions. Every input and
 output is batch-major. Each sample comes from its own seed through stateless
 random ops, so a seed's image does not depend on the requests TF Serving
 batches it with.
+
+The SavedModel is a TensorFlow graph, so `export` runs on the TensorFlow
+backend. A model trained on JAX or PyTorch is exported from its `.keras` file
+by `export_file` (and `keras-gan export`), which loads it under TensorFlow in
+a child process: train anywhere, serve with TF Serving.
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan.core.signatures import generator_endpoints, image_outputs  # noqa: F401
 
@@ -64,6 +68,8 @@ def write_warmup(path, model_name, examples):
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tensorflow as tf
+
     with tf.io.TFRecordWriter(str(path)) as writer:
         for signature, inputs in examples.items():
             request = predict_pb2.PredictRequest(
@@ -216,6 +222,15 @@ def export(
         FileExistsError: the version exists and ``overwrite`` is False.
         PermissionError: ``base_dir`` is not writable.
     """
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            "A SavedModel for TF Serving is written on the TensorFlow backend (this process "
+            f"runs {keras.backend.backend()!r}). Save the model and export the file: "
+            "keras_gan.export.export_file('model.keras', ...) or `keras-gan export model.keras`, "
+            "which load it under TensorFlow."
+        )
+    import tensorflow as tf
+
     name = name or model.name
     if not _NAME_RE.match(name):
         raise ValueError(f"Model name {name!r} must be letters, digits, '_', '.' or '-'.")
@@ -288,3 +303,56 @@ def export(
     ]
     write_readme(model_dir, name, describe_signatures(loaded), example_request)
     return final
+
+
+def export_file(model_path, name=None, base_dir=DEFAULT_BASE_DIR, **kwargs):
+    """Export a `.keras` file, whatever backend it was trained on; returns the version folder.
+
+    On the TensorFlow backend this loads the file and calls `export`. On JAX or
+    PyTorch it runs ``keras-gan export`` in a child process with
+    ``KERAS_BACKEND=tensorflow`` (TensorFlow must be installed there), which
+    loads the weights into the TensorFlow model and writes the same signatures.
+
+    Args:
+        model_path: a `.keras` file saved by any backend.
+        name, base_dir, **kwargs: as for `export` (``version``, ``overwrite``,
+            ``max_batch_size``, ``metadata``).
+    """
+    if keras.backend.backend() == "tensorflow":
+        from keras_gan import saving
+
+        model = saving.load_model(model_path, compile=False)
+        return export(model, name=name, base_dir=base_dir, **kwargs)
+    import subprocess
+    import sys
+    import tempfile
+
+    unknown = set(kwargs) - {"version", "overwrite", "max_batch_size", "metadata"}
+    if unknown:
+        raise TypeError(f"export_file got unexpected arguments: {', '.join(sorted(unknown))}.")
+    args = [sys.executable, "-m", "keras_gan.cli", "export", str(model_path)]
+    args += ["--base-dir", str(base_dir)]
+    if name:
+        args += ["--name", name]
+    if kwargs.get("version") is not None:
+        args += ["--version", str(int(kwargs["version"]))]
+    if kwargs.get("overwrite"):
+        args += ["--overwrite"]
+    if kwargs.get("max_batch_size") is not None:
+        args += ["--max-batch-size", str(int(kwargs["max_batch_size"]))]
+    with tempfile.TemporaryDirectory() as tmp:
+        if kwargs.get("metadata"):
+            meta = Path(tmp) / "metadata.json"
+            meta.write_text(json.dumps(kwargs["metadata"]))
+            args += ["--metadata", str(meta)]
+        env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+        proc = subprocess.run(args, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"Exporting {model_path} under TensorFlow failed (exit {proc.returncode}):\n"
+            + (proc.stderr or proc.stdout)[-3000:]
+        )
+    for line in proc.stdout.splitlines():
+        if line.startswith("SavedModel: "):
+            return Path(line[len("SavedModel: ") :])
+    raise RuntimeError(f"keras-gan export printed no SavedModel path:\n{proc.stdout[-2000:]}")

@@ -11,19 +11,24 @@ multiplies by its weight and reduces with the global batch size.
 
 from __future__ import annotations
 
-import tensorflow as tf
 from keras import ops
+
+from keras_gan.backend import input_gradients
+
+
+def _flat(grads):
+    grads = ops.cast(grads, "float32")
+    return ops.reshape(grads, (ops.shape(grads)[0], -1))
 
 
 def _per_example_norm(grads):
-    flat = tf.reshape(tf.cast(grads, "float32"), (tf.shape(grads)[0], -1))
     # A small epsilon keeps the gradient of the norm finite at 0.
-    return tf.sqrt(tf.reduce_sum(tf.square(flat), axis=-1) + 1e-12)
+    return ops.sqrt(ops.sum(ops.square(_flat(grads)), axis=-1) + 1e-12)
 
 
 def interpolate(real, fake, alpha):
     """x_hat = alpha * real + (1 - alpha) * fake, alpha of shape [batch]."""
-    alpha = tf.reshape(tf.cast(alpha, real.dtype), [-1] + [1] * (len(real.shape) - 1))
+    alpha = ops.reshape(ops.cast(alpha, real.dtype), [-1] + [1] * (len(real.shape) - 1))
     return alpha * real + (1.0 - alpha) * fake
 
 
@@ -40,26 +45,17 @@ def gradient_penalty(critic_fn, real, fake, alpha):
     Returns:
         (||grad_x_hat critic(x_hat)||_2 - 1)^2, shape [batch].
     """
-    x_hat = interpolate(real, tf.stop_gradient(fake), alpha)
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        out = critic_fn(x_hat)
-        # Sum over the non-batch axes: each example's output depends on that
-        # example only, so this gives per-example input gradients.
-        out = tf.reduce_sum(tf.cast(out, "float32"))
-    grads = tape.gradient(out, x_hat)
-    return tf.square(_per_example_norm(grads) - 1.0)
+    x_hat = interpolate(real, ops.stop_gradient(fake), alpha)
+    # Gradient of the summed outputs: each example's output depends on that
+    # example only, so this gives per-example input gradients.
+    grads = input_gradients(critic_fn, x_hat)
+    return ops.square(_per_example_norm(grads) - 1.0)
 
 
 def r1_penalty(critic_fn, real):
     """R1 penalty ||grad_x D(x)||^2 on real samples, one value per example."""
-    real = tf.convert_to_tensor(real)
-    with tf.GradientTape() as tape:
-        tape.watch(real)
-        out = tf.reduce_sum(tf.cast(critic_fn(real), "float32"))
-    grads = tape.gradient(out, real)
-    flat = tf.reshape(tf.cast(grads, "float32"), (tf.shape(grads)[0], -1))
-    return tf.reduce_sum(tf.square(flat), axis=-1)
+    grads = input_gradients(critic_fn, ops.convert_to_tensor(real))
+    return ops.sum(ops.square(_flat(grads)), axis=-1)
 
 
 def clip_weights(variables, clip_value):

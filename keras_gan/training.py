@@ -23,7 +23,6 @@ import shutil
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from keras_gan import zoo
 from keras_gan.callbacks import SampleGrid, TrainingGuard
@@ -145,9 +144,29 @@ class ResumableBackup(keras.callbacks.Callback):
 
 
 def make_strategy(name):
-    """A `tf.distribute` strategy by name: None/"default", "mirrored", "multiworker", "tpu"."""
+    """A strategy by name: None/"default", "mirrored", "multiworker", "tpu" (`tf.distribute`),
+    or "data_parallel" (`keras.distribution.DataParallel` over all local devices, JAX).
+
+    "data_parallel" sets Keras's global distribution and returns None: on JAX
+    one jit-compiled step runs on the sharded global batch.
+    """
     if name in (None, "", "default", "none"):
         return None
+    if name == "data_parallel":
+        if keras.backend.backend() != "jax":
+            raise ValueError(
+                "--strategy data_parallel is keras.distribution.DataParallel, which needs "
+                "KERAS_BACKEND=jax; on TensorFlow use --strategy mirrored."
+            )
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+        return None
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            f"--strategy {name} is a tf.distribute strategy and needs KERAS_BACKEND=tensorflow; "
+            "on JAX use --strategy data_parallel (keras.distribution)."
+        )
+    import tensorflow as tf
+
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":

@@ -186,8 +186,11 @@ def build_dataset(preset: dict, stream=False, initial_epoch=0):
         **cfg,
     )
     remaining = epochs - int(initial_epoch)
-    steps = int(ds.cardinality()) // remaining if remaining > 0 else None
-    return ds, steps
+    if remaining <= 0:
+        return ds, None
+    if isinstance(ds, data.ArrayBatches):  # JAX / PyTorch: batches per epoch
+        return ds, len(ds)
+    return ds, int(ds.cardinality()) // remaining
 
 
 @dataclass

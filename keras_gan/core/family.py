@@ -45,6 +45,8 @@ class Family:
         distributed: whether the scale checks (mixed precision in every policy,
             `tests/scale`) run for this family.
         description: one line for ``keras-gan list``.
+        backends: the Keras backends it trains on.
+        backend_note: why a backend is missing from ``backends``.
     """
 
     name: str
@@ -57,6 +59,8 @@ class Family:
     distributed: bool = True
     description: str = ""
     extra: dict = field(default_factory=dict)
+    backends: tuple = ("tensorflow", "jax", "torch")
+    backend_note: str = ""
 
 
 _FAMILIES: dict[str, Family] = {}

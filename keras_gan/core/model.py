@@ -8,7 +8,7 @@ family would have to switch off:
   a `.keras` file reloads ready to keep training;
 - `keras.metrics.Mean` trackers named by `metric_names()`;
 - a `keras.random.SeedGenerator` whose state is saved with the model;
-- `minimize` (see `keras_gan.core.gradients`): per-example terms -> update;
+- `minimize` (see `keras_gan.backend`): per-example terms -> update;
 - nested networks serialised by `get_config` / `from_config`;
 - hooks for export (`export_networks`, `serving_endpoints`,
   `export_metadata`), progress pictures (`preview`) and the callbacks a
@@ -27,12 +27,29 @@ import logging
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from keras_gan import backend
 from keras_gan import losses as losses_lib
-from keras_gan.core import gradients
 
 log = logging.getLogger("keras_gan")
+
+
+def is_tf_dataset(x):
+    """Whether ``x`` is a `tf.data.Dataset` (without importing TensorFlow when it is absent)."""
+    import sys
+
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(x, tf.data.Dataset)
+
+
+def is_empty_dataset(x):
+    """A `tf.data.Dataset` known to be empty, or a `keras.utils.PyDataset` of no batches."""
+    if is_tf_dataset(x):
+        return int(x.cardinality()) == 0
+    if isinstance(x, keras.utils.PyDataset):
+        return x.num_batches == 0
+    return False
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -51,6 +68,15 @@ class GANModel(keras.Model):
     # Which networks each optimizer updates.
     generator_keys = ("generator",)
     discriminator_keys = ("discriminator",)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A family writes an ordinary imperative train_step(data); on JAX,
+        # Keras calls train_step(state, data) and wants (logs, state) back.
+        # `backend.portable_step` makes the one definition serve every backend.
+        for name, training in (("train_step", True), ("test_step", False)):
+            if name in cls.__dict__:
+                setattr(cls, name, backend.portable_step(cls.__dict__[name], training))
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -115,6 +141,13 @@ class GANModel(keras.Model):
         if not ok:
             log.warning("%s: training without XLA because %s.", type(self).__name__, reason)
             return False
+        if keras.backend.backend() == "jax":
+            # XLA is how JAX runs at all; jit_compile=False means op-by-op.
+            return True
+        if keras.backend.backend() != "tensorflow":
+            return False
+        import tensorflow as tf
+
         if tf.distribute.has_strategy():
             log.info(
                 "%s: training without XLA: Keras does not XLA-compile train_step under "
@@ -173,6 +206,8 @@ class GANModel(keras.Model):
         self.loss_pair = loss_pair
         self.g_optimizer = g_opt
         self.d_optimizer = d_opt
+        # What Keras's trainers treat as the model's optimizer state (both sides).
+        self.optimizer = backend.OptimizerPair(g_opt, d_opt)
         # Build optimizer state now so that `load_model` can restore it.
         self.g_optimizer.build(self.generator_variables())
         if self.discriminator_variables():
@@ -219,12 +254,15 @@ class GANModel(keras.Model):
         """Feed per-example terms to the trackers; return ``{name: result}`` for `fit`."""
         for name, tracker in self._trackers.items():
             if name in logs:
-                tracker.update_state(tf.reduce_mean(tf.cast(logs[name], tf.float32)))
+                tracker.update_state(ops.mean(ops.cast(logs[name], "float32")))
         results = {m.name: m.result() for m in self.metrics}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras 3 reduces per-replica logs under multi-worker strategies with
-            # strategy.reduce("MEAN", v, axis=0), which needs a batch axis.
-            results = {k: tf.reshape(v, [1]) for k, v in results.items()}
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+                # Keras 3 reduces per-replica logs under multi-worker strategies with
+                # strategy.reduce("MEAN", v, axis=0), which needs a batch axis.
+                results = {k: tf.reshape(v, [1]) for k, v in results.items()}
         return results
 
     # --- steps ----------------------------------------------------------------
@@ -232,10 +270,10 @@ class GANModel(keras.Model):
     def minimize(self, terms_fn, side, loss_key=None):
         """Differentiate ``terms_fn()[loss_key]`` and update one side ("g" or "d")."""
         if side == "g":
-            return gradients.minimize(
+            return backend.minimize(
                 terms_fn, self.generator_variables(), self.g_optimizer, loss_key or "g_loss"
             )
-        return gradients.minimize(
+        return backend.minimize(
             terms_fn, self.discriminator_variables(), self.d_optimizer, loss_key or "d_loss"
         )
 
@@ -246,8 +284,8 @@ class GANModel(keras.Model):
         own slice, so a run on N devices sees the same noise as a run with the
         same global batch on one device.
         """
-        n, rid = gradients.replica_info()
-        shape = tf.concat([[batch_size * n], tf.constant(tail, tf.int32)], axis=0)
+        n, rid = backend.replica_info()
+        shape = (batch_size * n, *tail)
         if kind == "normal":
             full = keras.random.normal(shape, seed=self.seed_generator)
         else:
@@ -272,11 +310,12 @@ class GANModel(keras.Model):
                 f"{type(self).__name__} expects batches of samples (or (samples, labels) "
                 f"pairs); got a {type(x).__name__}."
             )
-        x = tf.convert_to_tensor(x)
-        if not x.dtype.is_floating:
+        x = ops.convert_to_tensor(x)
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        if not dtype.startswith(("float", "bfloat")):
             raise TypeError(
                 f"{type(self).__name__} expects float images scaled to [-1, 1]; the dataset "
-                f"yields {x.dtype.name}. Use keras_gan.data.load(...) or map "
+                f"yields {dtype}. Use keras_gan.data.load(...) or map "
                 "keras_gan.data.to_float over your dataset (x / 127.5 - 1)."
             )
         want = tuple(shape if shape is not None else self.data_shape)
@@ -288,7 +327,7 @@ class GANModel(keras.Model):
                 f"model for this data (e.g. image_shape={got}) or resize the data "
                 "(keras_gan.data.load(..., image_size=...))."
             )
-        return tf.cast(x, tf.float32)
+        return ops.cast(x, "float32")
 
     def image_batch(self, images, shape):
         """User images -> float32 numpy [N, *shape] in [-1, 1], validated.
@@ -327,7 +366,7 @@ class GANModel(keras.Model):
         return np.concatenate(out).astype(np.float32) if out else x[:0]
 
     def fit(self, x=None, *args, **kwargs):
-        if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
+        if is_empty_dataset(x):
             raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")
         return super().fit(x, *args, **kwargs)
 

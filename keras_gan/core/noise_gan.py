@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from keras_gan import losses as losses_lib
 from keras_gan import penalties
-from keras_gan.core.model import GANModel
+from keras_gan.core.model import GANModel, is_empty_dataset, is_tf_dataset
 from keras_gan.core.seeds import latent_from_seeds, resolve_seeds
 from keras_gan.core.signatures import generator_endpoints
 
@@ -180,16 +180,21 @@ class BaseGAN(GANModel):
         layers = self._standardize_layers()
         if not layers:
             return
-        if isinstance(data, tf.data.Dataset):
+        if is_tf_dataset(data) or isinstance(data, keras.utils.PyDataset):
+            batches = (
+                data.take(max_batches)
+                if is_tf_dataset(data)
+                else (data[i] for i in range(min(max_batches, data.num_batches or max_batches)))
+            )
             parts = []
-            for batch in data.take(max_batches):
+            for batch in batches:
                 x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
                 parts.append(np.asarray(x))
             if not parts:
                 raise ValueError("adapt() got an empty dataset.")
             samples = np.concatenate(parts)
-        elif isinstance(data, (np.ndarray, tf.Tensor)):
-            samples = np.asarray(data)
+        elif isinstance(data, np.ndarray) or ops.is_tensor(data):
+            samples = np.asarray(keras.ops.convert_to_numpy(data))
         else:
             raise TypeError(
                 f"{type(self).__name__} standardises its discriminator's input with the real "
@@ -202,7 +207,7 @@ class BaseGAN(GANModel):
             layer.set_statistics(mean, std)
 
     def fit(self, x=None, *args, **kwargs):
-        if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
+        if is_empty_dataset(x):
             return super().fit(x, *args, **kwargs)  # the core's clear error
         if any(not layer.is_adapted for layer in self._standardize_layers()):
             self.adapt(x)
@@ -238,14 +243,14 @@ class BaseGAN(GANModel):
                 self.discriminate(real, cond, training=True),
                 self.discriminate(fake, fake_cond, training=True),
             )
-        batch = tf.shape(real)[0]
+        batch = ops.shape(real)[0]
         # real batches are float32; a mixed-precision generator's are float16/bfloat16
-        both = tf.concat([real, tf.cast(fake, real.dtype)], axis=0)
-        both_cond = None if cond is None else tf.concat([cond, fake_cond], axis=0)
+        both = ops.concatenate([real, ops.cast(fake, real.dtype)], axis=0)
+        both_cond = None if cond is None else ops.concatenate([cond, fake_cond], axis=0)
         out = self.discriminate(both, both_cond, training=True)
         return (
-            tf.nest.map_structure(lambda t: t[:batch], out),
-            tf.nest.map_structure(lambda t: t[batch:], out),
+            keras.tree.map_structure(lambda t: t[:batch], out),
+            keras.tree.map_structure(lambda t: t[batch:], out),
         )
 
     def adversarial_logits(self, outputs):
@@ -262,7 +267,7 @@ class BaseGAN(GANModel):
 
     def discriminator_losses(self, real, fake, cond, fake_cond):
         """Per-example discriminator terms; "d_loss" is what gets minimised."""
-        batch = tf.shape(real)[0]
+        batch = ops.shape(real)[0]
         real_out, fake_out = self.discriminate_pair(real, fake, cond, fake_cond)
         real_logits, fake_logits = (
             self.adversarial_logits(real_out),
@@ -278,8 +283,8 @@ class BaseGAN(GANModel):
             out["w_distance"] = out["d_real"] - out["d_fake"]
         threshold = self.loss_pair.decision_threshold
         if threshold is not None:
-            correct_real = tf.cast(out["d_real"] > threshold, tf.float32)
-            correct_fake = tf.cast(out["d_fake"] < threshold, tf.float32)
+            correct_real = ops.cast(out["d_real"] > threshold, "float32")
+            correct_fake = ops.cast(out["d_fake"] < threshold, "float32")
             out["d_acc"] = 0.5 * (correct_real + correct_fake)
 
         def critic(x):
@@ -311,18 +316,18 @@ class BaseGAN(GANModel):
         return {**logs, "g_loss": g_loss}
 
     def _discriminator_step(self, real, cond):
-        batch = tf.shape(real)[0]
+        batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
         fake_cond = self.sample_fake_conditions(cond, batch)
         # No gradient flows into the generator here, so it runs outside the tape.
-        fake = tf.stop_gradient(self.generator(self.generator_inputs(z, fake_cond), training=True))
+        fake = ops.stop_gradient(self.generator(self.generator_inputs(z, fake_cond), training=True))
         terms = self.minimize(lambda: self.discriminator_losses(real, fake, cond, fake_cond), "d")
         if self.clip_value is not None:
             penalties.clip_weights(self.discriminator_variables(), self.clip_value)
         return terms
 
     def _generator_step(self, real, cond):
-        batch = tf.shape(real)[0]
+        batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
         fake_cond = self.sample_fake_conditions(cond, batch)
 
@@ -346,7 +351,7 @@ class BaseGAN(GANModel):
     def test_step(self, data):
         # `evaluate` reports the losses on held-out data without updating anything.
         real, cond = self.unpack_batch(data)
-        batch = tf.shape(real)[0]
+        batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
         fake_cond = self.sample_fake_conditions(cond, batch)
         fake = self.generator(self.generator_inputs(z, fake_cond), training=False)
@@ -363,12 +368,12 @@ class BaseGAN(GANModel):
             return
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...):
         # the decay grows from 0.1 towards ema_decay over the first steps.
-        t = tf.cast(self.g_optimizer.iterations, tf.float32)
-        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
         for ema_v, v in zip(
             self.ema_generator.trainable_variables, self.generator.trainable_variables
         ):
-            ema_v.assign(decay * ema_v + (1.0 - decay) * tf.cast(v, ema_v.dtype))
+            ema_v.assign(decay * ema_v + (1.0 - decay) * ops.cast(v, ema_v.dtype))
         for ema_v, v in zip(
             self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables
         ):
@@ -406,8 +411,8 @@ class BaseGAN(GANModel):
         conds = self.prepare_conditions(conditions, len(seeds))
         out = []
         for i in range(0, len(seeds), batch_size):
-            z = latent_from_seeds(seeds[i : i + batch_size], self.latent_dim)
-            c = None if conds is None else tf.convert_to_tensor(conds[i : i + batch_size])
+            z = ops.convert_to_tensor(latent_from_seeds(seeds[i : i + batch_size], self.latent_dim))
+            c = None if conds is None else ops.convert_to_tensor(conds[i : i + batch_size])
             out.append(
                 keras.ops.convert_to_numpy(
                     self.sampling_generator(self.generator_inputs(z, c), training=False)

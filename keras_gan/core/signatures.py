@@ -1,15 +1,17 @@
 """Serving signatures shared by families: image outputs and seed/latent -> sample.
 
 Plain TensorFlow functions that `keras_gan.export` traces into a SavedModel;
-no XLA, batch-major inputs and outputs.
+no XLA, batch-major inputs and outputs. Export runs on the TensorFlow backend
+(a model trained on JAX or PyTorch is exported by `keras_gan.export`, which
+loads its weights there), so TensorFlow is imported only when a signature is
+built.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
-from keras_gan.core.seeds import latent_from_seeds
+from keras_gan.core.seeds import latent_from_seeds_tf
 
 
 def image_outputs(images):
@@ -18,6 +20,8 @@ def image_outputs(images):
     images: float32 [N, H, W, C] in [-1, 1]; images_uint8: uint8 [N, H, W, C];
     png_bytes: string [N] (TF Serving base64-encodes outputs ending in _bytes).
     """
+    import tensorflow as tf
+
     images = tf.cast(images, tf.float32)
     if len(images.shape) != 4:
         return {"samples": images}
@@ -36,6 +40,8 @@ def generator_endpoints(model):
     Returns:
         {name: (fn, input_signature, example_inputs)}
     """
+    import tensorflow as tf
+
     gen = model.sampling_generator
     latent_dim = model.latent_dim
     extra = list(model.serving_inputs())  # [(name, TensorSpec, example)]
@@ -46,7 +52,7 @@ def generator_endpoints(model):
         return image_outputs(gen(model.generator_inputs(z, cond), training=False))
 
     def generate(seed, *conds):
-        return sample(latent_from_seeds(seed, latent_dim), conds)
+        return sample(latent_from_seeds_tf(seed, latent_dim), conds)
 
     def from_latent(z, *conds):
         return sample(tf.cast(z, tf.float32), conds)
@@ -84,6 +90,8 @@ def translator_endpoints(networks, image_shape):
     Returns:
         {name: (fn, input_signature, example_inputs)}
     """
+    import tensorflow as tf
+
     h, w, c = image_shape
     examples = np.zeros((2, h, w, c), np.uint8)
     png = np.array([tf.io.encode_png(e).numpy() for e in examples], dtype=object)

@@ -1,6 +1,8 @@
-"""Datasets as `tf.data` pipelines, fetched through an ordered chain of sources."""
+"""Datasets as `tf.data` pipelines (TensorFlow) or `ArrayBatches` (JAX, PyTorch), fetched
+through an ordered chain of sources."""
 
 from keras_gan.data.datasets import (
+    ArrayBatches,
     DatasetInfo,
     get_info,
     list_datasets,
@@ -16,6 +18,7 @@ from keras_gan.data.datasets import (
 from keras_gan.data.sources import DatasetUnavailableError, cache_dir
 
 __all__ = [
+    "ArrayBatches",
     "DatasetInfo",
     "DatasetUnavailableError",
     "cache_dir",

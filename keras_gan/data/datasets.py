@@ -1,4 +1,9 @@
-"""The dataset catalogue and `load`, the one entry point that returns a `tf.data.Dataset`."""
+"""The dataset catalogue and `load`, the one entry point for training data.
+
+On the TensorFlow backend `load` returns a `tf.data.Dataset`; on JAX and
+PyTorch it returns an `ArrayBatches` (a `keras.utils.PyDataset` over numpy
+arrays), so training there never imports TensorFlow.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan.data import sources, toy
 from keras_gan.images import to_uint8  # noqa: F401  (re-exported)
@@ -294,6 +299,8 @@ PREFETCH_BATCHES = 2
 
 def deliver(ds):
     """The last stage of every pipeline: prefetch, autotuner off (see above)."""
+    import tensorflow as tf
+
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.prefetch(PREFETCH_BATCHES).with_options(options)
@@ -369,8 +376,17 @@ def load_arrays(name, split="train"):
 
 
 def to_float(images):
-    """uint8 [0, 255] -> float32 [-1, 1] (works on numpy arrays and tensors)."""
+    """uint8 [0, 255] -> float32 [-1, 1] (numpy in, numpy out; TensorFlow tensors in tf.data)."""
+    if isinstance(images, np.ndarray):
+        return images.astype(np.float32) / 127.5 - 1.0
+    import tensorflow as tf
+
     return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def uses_tf_data():
+    """Whether pipelines are `tf.data` (TensorFlow backend) or `ArrayBatches` (JAX, PyTorch)."""
+    return keras.backend.backend() == "tensorflow"
 
 
 def resize_images(images, size):
@@ -379,13 +395,85 @@ def resize_images(images, size):
         size = (size, size)
     if tuple(images.shape[1:3]) == tuple(size):
         return images
-    out = tf.image.resize(tf.cast(images, tf.float32), size, method="bilinear", antialias=True)
-    return np.clip(np.round(out.numpy()), 0, 255).astype(np.uint8)
+    out = keras.ops.image.resize(
+        images.astype(np.float32), size, interpolation="bilinear", antialias=True
+    )
+    return np.clip(np.round(keras.ops.convert_to_numpy(out)), 0, 255).astype(np.uint8)
 
 
 def _finite_check(name, x):
     if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
         raise ValueError(f"Dataset {name!r} contains NaN or infinite values.")
+
+
+class ArrayBatches(keras.utils.PyDataset):
+    """Batches of numpy arrays for `fit` on any backend, without TensorFlow.
+
+    Epoch ``e`` visits the examples in the permutation drawn from ``(seed, e)``
+    (numpy's generator), so a run resumed at epoch ``e`` (``initial_epoch``)
+    sees the batches an uninterrupted run would. uint8 images are scaled to
+    [-1, 1] per batch.
+    """
+
+    def __init__(
+        self,
+        x,
+        y=None,
+        *,
+        batch_size=64,
+        shuffle=True,
+        seed=None,
+        drop_remainder=False,
+        repeat=False,
+        scale=True,
+        scale_y=False,
+        steps_per_epoch=None,
+        initial_epoch=0,
+    ):
+        super().__init__()
+        self.x, self.y = x, y
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.seed = 0 if seed is None else int(seed)
+        self.scale, self.scale_y = scale, scale_y
+        self.repeat = repeat
+        n = len(x)
+        steps = n // self.batch_size if drop_remainder else -(-n // self.batch_size)
+        if steps_per_epoch:
+            steps = min(steps, int(steps_per_epoch))
+        self.steps = steps
+        self.epoch = int(initial_epoch)
+        self._order = self._permutation(self.epoch)
+
+    def _permutation(self, epoch):
+        if not self.shuffle:
+            return np.arange(len(self.x))
+        return np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+
+    @property
+    def num_batches(self):
+        return None if self.repeat else self.steps
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, i):
+        if self.repeat and i >= self.steps:
+            epoch = self.epoch + i // self.steps
+            order, i = self._permutation(epoch), i % self.steps
+        else:
+            order = self._order
+        idx = order[i * self.batch_size : (i + 1) * self.batch_size]
+        a = self.x[idx]
+        a = to_float(a) if self.scale else a
+        if self.y is None:
+            return a
+        b = self.y[idx]
+        return a, (to_float(b) if self.scale_y else b)
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._order = self._permutation(self.epoch)
 
 
 def make_dataset(
@@ -449,6 +537,23 @@ def make_dataset(
                 "Use a smaller batch_size or more data."
             )
         seed = 0 if seed is None else int(seed)
+    if not uses_tf_data():
+        return ArrayBatches(
+            x,
+            y,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_remainder=drop_remainder or epochs is not None,
+            repeat=repeat,
+            scale=scale,
+            scale_y=scale_y,
+            steps_per_epoch=steps if epochs is not None else None,
+            initial_epoch=initial_epoch if epochs is not None else 0,
+        )
+    import tensorflow as tf
+
+    if epochs is not None:
         xs = tf.constant(x)
         ys = None if y is None else tf.constant(y)
 
@@ -611,6 +716,8 @@ def _domain_arrays(domain, split):
 
 def _domain_stream(x, batch_size, seed, domain, first_batch):
     """Endless batches of one domain: epoch e of this domain is the permutation (seed, domain, e)."""
+    import tensorflow as tf
+
     n = len(x)
     xs = tf.constant(x)
 
@@ -659,6 +766,13 @@ def load_unpaired(
         A dataset of ``(images_a, images_b)`` float32 batches in [-1, 1], of
         exactly ``steps_per_epoch`` batches per epoch.
     """
+    if not uses_tf_data():
+        raise NotImplementedError(
+            "Unpaired image streams (CycleGAN) are tf.data pipelines for now: train CycleGAN "
+            "with KERAS_BACKEND=tensorflow."
+        )
+    import tensorflow as tf
+
     xa, label_a = _domain_arrays(domain_a, split)
     xb, label_b = _domain_arrays(domain_b, split)
     if limit is not None:

@@ -21,19 +21,35 @@ def maybe_spectral_norm(layer, spectral_norm: bool):
     return layers.SpectralNormalization(layer) if spectral_norm else layer
 
 
+@keras.saving.register_keras_serializable(package="keras_gan")
+class BatchNormalization(layers.BatchNormalization):
+    """Batch norm over the global batch, on every backend.
+
+    On TensorFlow it is Keras's ``synchronized=True`` batch norm: under
+    `tf.distribute` the statistics are those of the global batch, so N devices
+    train like one (a no-op on one device). On JAX a step sharded by
+    `keras.distribution` already reduces over the global batch, and Keras
+    allows ``synchronized`` on TensorFlow only, so the flag is set per backend
+    and not saved: a `.keras` file loads on every backend.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.pop("synchronized", None)
+        super().__init__(synchronized=keras.backend.backend() == "tensorflow", **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("synchronized", None)
+        return config
+
+
 def normalization(kind, name=None):
     """A normalisation layer by name: "batch", "layer", "instance" or None."""
     if kind in (None, "none", False):
         return None
     if kind == "batch":
-        # synchronized: under tf.distribute the batch statistics are those of
-        # the global batch, so N devices train like one (a no-op on one device).
-        return layers.BatchNormalization(
-            momentum=0.9,
-            epsilon=1e-5,
-            gamma_initializer=bn_gamma_init(),
-            synchronized=True,
-            name=name,
+        return BatchNormalization(
+            momentum=0.9, epsilon=1e-5, gamma_initializer=bn_gamma_init(), name=name
         )
     if kind == "layer":
         return layers.LayerNormalization(epsilon=1e-5, name=name)
@@ -72,6 +88,10 @@ class MinibatchStdDev(layers.Layer):
         self.batch_dependent = True
 
     def call(self, x):
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            return self._call_static(x)
         import tensorflow as tf
 
         n = tf.shape(x)[0]
@@ -87,6 +107,22 @@ class MinibatchStdDev(layers.Layer):
         stat = tf.reshape(stat, tf.concat([[n], tf.ones_like(rest)], 0))
         stat = tf.broadcast_to(stat, tf.concat([[n], rest[:-1], [1]], 0))
         return tf.concat([x, tf.cast(stat, x.dtype)], axis=-1)
+
+    def _call_static(self, x):
+        # JAX and PyTorch know the batch size when the step runs.
+        from keras import ops
+
+        n = int(x.shape[0])
+        g = min(self.group_size if n % self.group_size == 0 else n, n)
+        rest = tuple(x.shape[1:])
+        grouped = ops.reshape(x, (g, n // g, *rest))
+        mean = ops.mean(grouped, axis=0, keepdims=True)
+        std = ops.sqrt(ops.mean(ops.square(grouped - mean), axis=0) + 1e-8)
+        stat = ops.mean(ops.reshape(std, (n // g, -1)), axis=-1)  # [n / g]
+        stat = ops.tile(stat, [g])  # [n]
+        stat = ops.reshape(stat, (n,) + (1,) * len(rest))
+        stat = ops.broadcast_to(stat, (n, *rest[:-1], 1))
+        return ops.concatenate([x, ops.cast(stat, x.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)

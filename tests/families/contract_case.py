@@ -10,12 +10,28 @@ export and reload, and clear errors for a wrong shape or integer images.
 module may subclass it for a variant (e.g. AC-GAN).
 """
 
+import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from keras_gan import saving
+from keras_gan import data, saving
 from keras_gan.core import get_family
+
+ON_TF = keras.backend.backend() == "tensorflow"
+
+
+def batches(arrays, batch_size):
+    """Batches for fit: tf.data on TensorFlow, `ArrayBatches` (a PyDataset) on JAX / PyTorch."""
+    if ON_TF:
+        import tensorflow as tf
+
+        return tf.data.Dataset.from_tensor_slices(arrays).batch(batch_size)
+    x, y = arrays if isinstance(arrays, tuple) else (arrays, None)
+    return data.ArrayBatches(x, y, batch_size=batch_size, shuffle=False, scale=False)
+
+
+def first_batch(ds):
+    return ds[0] if isinstance(ds, data.ArrayBatches) else next(iter(ds))
 
 
 def _rows(request, n):
@@ -42,7 +58,7 @@ class ContractCase:
         return model
 
     def dataset(self, n=32):
-        return tf.data.Dataset.from_tensor_slices(self.make_data(n)).batch(self.batch_size)
+        return batches(self.make_data(n), self.batch_size)
 
     def trained(self, **kwargs):
         model = self.compiled(**kwargs)
@@ -81,7 +97,7 @@ class ContractCase:
         assert reloaded.get_compile_config() == model.get_compile_config()
         # Both continue on the same batch: identical weights afterwards, because the
         # optimizer state and the SeedGenerator state were restored too.
-        batch = next(iter(self.dataset(2 * self.batch_size)))
+        batch = first_batch(self.dataset(2 * self.batch_size))
         args = batch if isinstance(batch, tuple) else (batch,)
         model.train_on_batch(*args)
         reloaded.train_on_batch(*args)
@@ -96,7 +112,10 @@ class ContractCase:
         np.testing.assert_allclose(a[2:], b, atol=1e-5)
         assert a.shape[1:] == tuple(model.data_shape)
 
+    @pytest.mark.skipif(not ON_TF, reason="export runs on TensorFlow (tests/backends covers it)")
     def test_export_reloads_with_same_outputs(self, tmp_path):
+        import tensorflow as tf
+
         from keras_gan import export
 
         model = self.trained()
@@ -116,7 +135,7 @@ class ContractCase:
         x = np.concatenate([x, x], axis=-1)
         bad = (x,) + tuple(batch[1:]) if isinstance(batch, tuple) else x
         with pytest.raises(ValueError, match="of shape"):
-            model.fit(tf.data.Dataset.from_tensor_slices(bad).batch(4), epochs=1, verbose=0)
+            model.fit(batches(bad, 4), epochs=1, verbose=0)
 
     def test_integer_images_are_a_clear_error(self):
         model = self.compiled()
@@ -126,8 +145,11 @@ class ContractCase:
         else:
             bad = np.zeros(batch.shape, np.uint8)
         with pytest.raises(TypeError, match="expects float images"):
-            model.fit(tf.data.Dataset.from_tensor_slices(bad).batch(4), epochs=1, verbose=0)
+            model.fit(batches(bad, 4), epochs=1, verbose=0)
 
+    @pytest.mark.skipif(
+        keras.backend.backend() == "torch", reason="jit_compile on PyTorch is torch.compile"
+    )
     def test_xla_compiled_step_runs_or_says_why_not(self):
         model = self.make_model()
         ok, reason = model.xla_support()

@@ -109,8 +109,8 @@ def test_linear_decay_schedule():
 
 def test_short_run_lowers_cycle_error_and_saves_everything(tmp_path):
     model = small(decay_start=0.0)  # decay from the first epoch: rates 1.0, then 0.5
-    xa = data.to_float(data.load_arrays("mnist", "test")[0][:64]).numpy()
-    xb = data.to_float(data.resize_images(data.load_arrays("digits", "test")[0][:64], 28)).numpy()
+    xa = data.to_float(data.load_arrays("mnist", "test")[0][:64])
+    xb = data.to_float(data.resize_images(data.load_arrays("digits", "test")[0][:64], 28))
 
     def cycle_error():
         aba = model.translate(model.translate(xa, "a_to_b"), "b_to_a")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from keras_gan import backend
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.cgan.networks import (
     METHODS,
@@ -15,24 +16,12 @@ from keras_gan.families.cgan.networks import (
 
 
 def assert_labels(labels, num_classes, where="labels"):
-    """In-graph check that integer labels lie in [0, num_classes).
+    """Integer labels, checked to lie in [0, num_classes) on every backend.
 
-    A violation fails the step (or a TF Serving request) with
-    INVALID_ARGUMENT instead of looking up a wrong embedding row.
+    A violation fails the step (or a TF Serving request) with a clear message
+    instead of looking up a wrong embedding row.
     """
-    labels = tf.cast(labels, tf.int32)
-    checks = [
-        tf.debugging.assert_greater_equal(
-            labels, 0, message=f"{where} must be in [0, {num_classes}); got a negative label"
-        ),
-        tf.debugging.assert_less(
-            labels,
-            num_classes,
-            message=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}",
-        ),
-    ]
-    with tf.control_dependencies(checks):
-        return tf.identity(labels)
+    return backend.assert_in_range(labels, 0, num_classes, f"{where} must be in [0, {num_classes})")
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -145,16 +134,19 @@ class CGAN(BaseGAN):
                 f"{type(self).__name__} trains on (images, labels) batches; the dataset yields "
                 "images only. Use keras_gan.data.load(name, with_labels=True)."
             )
-        y = tf.convert_to_tensor(y)
-        if y.dtype == tf.string:
+        if getattr(getattr(y, "dtype", None), "name", None) == "string" or (
+            isinstance(y, np.ndarray) and y.dtype.kind in "OSU"
+        ):
             raise TypeError("Labels must be integer class ids; the dataset yields strings.")
-        if not y.dtype.is_integer:
+        y = ops.convert_to_tensor(y)
+        dtype = keras.backend.standardize_dtype(y.dtype)
+        if not dtype.startswith(("int", "uint")):
             raise TypeError(
                 f"Labels must be integer class ids in [0, {self.num_classes}); the dataset yields "
-                f"{y.dtype.name}. Cast them (and map one-hot labels with argmax)."
+                f"{dtype}. Cast them (and map one-hot labels with argmax)."
             )
         if len(y.shape) == 2 and y.shape[-1] == 1:
-            y = tf.squeeze(y, -1)
+            y = ops.squeeze(y, -1)
         if len(y.shape) != 1:
             raise ValueError(f"Labels must have shape [batch]; got {tuple(y.shape)}.")
         return assert_labels(y, self.num_classes)
@@ -169,7 +161,7 @@ class CGAN(BaseGAN):
 
     def _class_loss(self, class_logits, labels):
         return keras.losses.sparse_categorical_crossentropy(
-            labels, tf.cast(class_logits, tf.float32), from_logits=True
+            labels, ops.cast(class_logits, "float32"), from_logits=True
         )
 
     def extra_discriminator_terms(self, real_out, fake_out, cond, fake_cond):
@@ -179,7 +171,7 @@ class CGAN(BaseGAN):
         loss = self._class_loss(real_cls, cond)
         if self.fake_class_weight:
             loss = loss + self.fake_class_weight * self._class_loss(fake_cls, fake_cond)
-        acc = tf.cast(tf.equal(tf.argmax(real_cls, -1, output_type=tf.int32), cond), tf.float32)
+        acc = ops.cast(ops.equal(ops.cast(ops.argmax(real_cls, -1), "int32"), cond), "float32")
         return self.aux_weight * loss, {"d_class_acc": acc}
 
     def extra_generator_terms(self, fake_out, fake_cond):
@@ -254,6 +246,8 @@ class CGAN(BaseGAN):
     # --- export -------------------------------------------------------------------
 
     def serving_inputs(self):
+        import tensorflow as tf  # export runs on the TensorFlow backend
+
         return [("label", tf.TensorSpec([None], tf.int32), np.arange(4) % self.num_classes)]
 
     def serving_condition(self, label):

@@ -26,7 +26,7 @@ def _domain(name, split, size, limit):
     x, y = data.load_arrays(name, split)
     if limit is not None:
         x, y = x[:limit], y[:limit]
-    return data.to_float(data.resize_images(x, size)).numpy(), y
+    return data.to_float(data.resize_images(x, size)), y
 
 
 def _classify(classifier, images):

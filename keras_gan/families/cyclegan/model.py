@@ -6,9 +6,9 @@ import logging
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
-from keras_gan.core.model import GANModel
+from keras_gan.core.model import GANModel, is_tf_dataset
 from keras_gan.core.signatures import translator_endpoints
 from keras_gan.families.cyclegan.networks import patch_discriminator, resnet_generator
 from keras_gan.losses import mean_absolute_error
@@ -64,19 +64,28 @@ class ImagePool(keras.layers.Layer):
         """
         if not self.pool_size:
             return images
-        images = tf.cast(images, self.images.dtype)
-        b = tf.shape(images)[0]
-        idx = self.count + tf.range(b, dtype=tf.int32)
+        pool = ops.convert_to_tensor(self.images)
+        count = ops.convert_to_tensor(self.count)
+        images = ops.cast(images, pool.dtype)
+        b = ops.shape(images)[0]
+        idx = count + ops.arange(b, dtype="int32")
         fill = idx < self.pool_size
-        swap = tf.logical_and(tf.logical_not(fill), uniform < 0.5)
-        stored = tf.gather(self.images, slots)
-        out = tf.where(swap[:, None, None, None], stored, images)
-        write = tf.logical_or(fill, swap)
-        where = tf.boolean_mask(tf.where(fill, idx, slots), write)[:, None]
-        self.images.assign(
-            tf.tensor_scatter_nd_update(self.images, where, tf.boolean_mask(images, write))
-        )
-        self.count.assign(tf.minimum(self.count + b, self.pool_size))
+        swap = ops.logical_and(ops.logical_not(fill), uniform < 0.5)
+        stored = ops.take(pool, slots, axis=0)
+        out = ops.where(swap[:, None, None, None], stored, images)
+        write = ops.logical_or(fill, swap)
+        # Scatter without dynamic shapes (XLA-friendly, every backend): slot p
+        # takes the image of the last batch row that writes to it, if any.
+        target = ops.where(fill, idx, slots)
+        hits = ops.logical_and(
+            ops.expand_dims(target, 1) == ops.arange(self.pool_size, dtype="int32")[None],
+            ops.expand_dims(write, 1),
+        )  # [B, pool_size]
+        rank = ops.cast(hits, "int32") * ops.arange(1, b + 1, dtype="int32")[:, None]
+        writer = ops.max(rank, axis=0)  # 0: no writer, else row + 1
+        incoming = ops.take(images, ops.maximum(writer - 1, 0), axis=0)
+        self.images.assign(ops.where((writer > 0)[:, None, None, None], incoming, pool))
+        self.count.assign(ops.minimum(count + b, self.pool_size))
         return out
 
     def call(self, images):
@@ -238,10 +247,6 @@ class CycleGAN(GANModel):
         """The shape of one image (both domains)."""
         return self.image_shape
 
-    def xla_support(self):
-        # The image pool updates variables with boolean masks (dynamic shapes).
-        return False, "the image pool uses dynamically shaped updates"
-
     def metric_names(self):
         names = ["g_loss", "d_loss", "g_adv", "cycle", "d_a", "d_b"]
         if self.identity_weight:
@@ -274,10 +279,17 @@ class CycleGAN(GANModel):
         return self.check_samples(y)
 
     def fit(self, x=None, *args, **kwargs):
-        if isinstance(x, tf.data.Dataset) and not int(self.preview_set.numpy()):
-            for batch in x.take(1):
-                a, b = self.unpack_batch(batch)
-                self.set_preview_images(a, b)
+        if not int(keras.ops.convert_to_numpy(self.preview_set)):
+            first = None
+            if is_tf_dataset(x) and int(x.cardinality()) != 0:
+                first = next(iter(x.take(1)))
+            elif isinstance(x, keras.utils.PyDataset) and x.num_batches != 0:
+                first = x[0]
+            if first is not None:
+                a, b = self.unpack_batch(first)
+                self.set_preview_images(
+                    keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b)
+                )
         return super().fit(x, *args, **kwargs)
 
     def set_preview_images(self, images_a, images_b):
@@ -293,8 +305,8 @@ class CycleGAN(GANModel):
 
     def _pool_draws(self, batch):
         u = self.random("uniform", batch, (2,))
-        slots = tf.cast(tf.floor(u[:, 1] * max(self.pool_size, 1)), tf.int32)
-        return u[:, 0], tf.minimum(slots, max(self.pool_size, 1) - 1)
+        slots = ops.cast(ops.floor(u[:, 1] * max(self.pool_size, 1)), "int32")
+        return u[:, 0], ops.minimum(slots, max(self.pool_size, 1) - 1)
 
     def generator_terms(self, a, b):
         """Per-example generator terms and the translations, for one (a, b) batch."""
@@ -327,17 +339,19 @@ class CycleGAN(GANModel):
 
     def train_step(self, data):
         a, b = self.unpack_batch(data)
-        batch = tf.shape(a)[0]
-        outs = {}
+        batch = ops.shape(a)[0]
 
         def g_terms():
-            terms, outs["fake_a"], outs["fake_b"] = self.generator_terms(a, b)
-            return terms
+            terms, fake_a, fake_b = self.generator_terms(a, b)
+            # The translations come back with the terms (no side channel: on JAX
+            # they must leave the differentiated function as its output).
+            return {**terms, "fake_a": fake_a, "fake_b": fake_b}
 
         terms = self.minimize(g_terms, "g")
+        fake_a, fake_b = terms.pop("fake_a"), terms.pop("fake_b")
         # The discriminators see translations from the history pools.
-        pooled_a = self.pool_a.query(tf.stop_gradient(outs["fake_a"]), *self._pool_draws(batch))
-        pooled_b = self.pool_b.query(tf.stop_gradient(outs["fake_b"]), *self._pool_draws(batch))
+        pooled_a = self.pool_a.query(ops.stop_gradient(fake_a), *self._pool_draws(batch))
+        pooled_b = self.pool_b.query(ops.stop_gradient(fake_b), *self._pool_draws(batch))
         d_terms = self.minimize(lambda: self.discriminator_terms(a, b, pooled_a, pooled_b), "d")
         return self.update_trackers({**terms, **d_terms})
 

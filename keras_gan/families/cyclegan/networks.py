@@ -9,7 +9,6 @@ stride 2 then 1, LeakyReLU(0.2), and a 1-channel patch map of logits.
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import layers
 
 from keras_gan.networks.common import check_shape, normalization
@@ -25,7 +24,7 @@ class ReflectionPadding2D(layers.Layer):
 
     def call(self, x):
         p = self.padding
-        return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+        return keras.ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
 
     def compute_output_shape(self, s):
         p = 2 * self.padding

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import dcgan_generator, mlp_generator
@@ -15,21 +15,21 @@ def mmd2(x, y, bandwidths):
     Kernel: a sum of Gaussians k(a, b) = sum_s exp(-||a - b||^2 / (2 s^2)) over the
     bandwidths s. MMD^2 = E k(x, x') + E k(y, y') - 2 E k(x, y) (Gretton et al. 2012).
     """
-    x = tf.reshape(tf.cast(x, tf.float32), (tf.shape(x)[0], -1))
-    y = tf.reshape(tf.cast(y, tf.float32), (tf.shape(y)[0], -1))
+    x = ops.cast(ops.reshape(x, (ops.shape(x)[0], -1)), "float32")
+    y = ops.cast(ops.reshape(y, (ops.shape(y)[0], -1)), "float32")
 
     def sqdist(a, b):
-        aa = tf.reduce_sum(a * a, axis=1, keepdims=True)
-        bb = tf.reduce_sum(b * b, axis=1, keepdims=True)
-        return tf.maximum(aa - 2.0 * tf.matmul(a, b, transpose_b=True) + tf.transpose(bb), 0.0)
+        aa = ops.sum(a * a, axis=1, keepdims=True)
+        bb = ops.sum(b * b, axis=1, keepdims=True)
+        return ops.maximum(aa - 2.0 * ops.matmul(a, ops.transpose(b)) + ops.transpose(bb), 0.0)
 
     def kernel(d):
-        return tf.add_n([tf.exp(-d / (2.0 * float(s) ** 2)) for s in bandwidths])
+        return sum(ops.exp(-d / (2.0 * float(s) ** 2)) for s in bandwidths)
 
     return (
-        tf.reduce_mean(kernel(sqdist(x, x)))
-        + tf.reduce_mean(kernel(sqdist(y, y)))
-        - 2.0 * tf.reduce_mean(kernel(sqdist(x, y)))
+        ops.mean(kernel(sqdist(x, x)))
+        + ops.mean(kernel(sqdist(y, y)))
+        - 2.0 * ops.mean(kernel(sqdist(x, y)))
     )
 
 
@@ -102,7 +102,7 @@ class MMDGAN(BaseGAN):
     def generator_losses(self, fake, fake_cond, real, cond):
         m2 = mmd2(fake, real, self.bandwidths)
         # sqrt(MMD^2) as in Li et al.; the epsilon keeps its gradient finite at 0.
-        return {"g_loss": tf.sqrt(tf.maximum(m2, 0.0) + 1e-8), "mmd2": m2}
+        return {"g_loss": ops.sqrt(ops.maximum(m2, 0.0) + 1e-8), "mmd2": m2}
 
     def metric_names(self):
         return ["g_loss", "mmd2"]

@@ -24,7 +24,7 @@ def pix2pix_scores(model, num_samples=10000, seed=0, split="test"):
     idx = np.random.default_rng(seed).permutation(len(x))[: int(num_samples)]
     x, labels = x[idx], labels[idx]
     edges = edge_map(x)
-    target = data.to_float(x).numpy()
+    target = data.to_float(x)
     out = model.translate(edges)
     classifier = FeatureExtractor.for_dataset("mnist")
 
@@ -36,7 +36,7 @@ def pix2pix_scores(model, num_samples=10000, seed=0, split="test"):
         "l1_blank_baseline": float(np.abs(-1.0 - target).mean()),
         "digit_accuracy": accuracy(out),
         "digit_accuracy_real": accuracy(target),
-        "digit_accuracy_edges": accuracy(data.to_float(edges).numpy()),
+        "digit_accuracy_edges": accuracy(data.to_float(edges)),
         "num_images": len(x),
     }
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}

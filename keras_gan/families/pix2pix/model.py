@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
-from keras_gan.core.model import GANModel
+from keras_gan.core.model import GANModel, is_tf_dataset
 from keras_gan.core.signatures import translator_endpoints
 from keras_gan.families.pix2pix.networks import patch_discriminator, unet_generator
 from keras_gan.losses import mean_absolute_error, per_example
@@ -77,7 +77,11 @@ class Pix2Pix(GANModel):
         self.l1_weight = float(l1_weight)
         if generator is None:
             generator = unet_generator(
-                self.source_shape, self.image_shape[-1], self.filters, self.dropout
+                self.source_shape,
+                self.image_shape[-1],
+                self.filters,
+                self.dropout,
+                dropout_seed=0 if self.seed is None else int(self.seed),
             )
         if discriminator is None:
             discriminator = patch_discriminator(self.source_shape, self.image_shape, d_filters)
@@ -125,7 +129,7 @@ class Pix2Pix(GANModel):
     def train_step(self, data):
         source, target = self.unpack_batch(data)
         # D first on the current G's output, then G (the reference's order).
-        fake = tf.stop_gradient(self.generator(source, training=True))
+        fake = ops.stop_gradient(self.generator(source, training=True))
         d_terms = self.minimize(lambda: self.discriminator_terms(source, target, fake), "d")
         g_terms = self.minimize(lambda: self.generator_terms(source, target), "g")
         return self.update_trackers({**d_terms, **g_terms})
@@ -138,10 +142,14 @@ class Pix2Pix(GANModel):
         return self.update_trackers(terms)
 
     def fit(self, x=None, *args, **kwargs):
-        if isinstance(x, tf.data.Dataset) and int(x.cardinality()) != 0:
-            for batch in x.take(1):
-                source, _ = self.unpack_batch(batch)
-                self.preview_sources = np.asarray(source[:PREVIEW_IMAGES])
+        first = None
+        if is_tf_dataset(x) and int(x.cardinality()) != 0:
+            first = next(iter(x.take(1)))
+        elif isinstance(x, keras.utils.PyDataset) and x.num_batches != 0:
+            first = x[0]
+        if first is not None:
+            source, _ = self.unpack_batch(first)
+            self.preview_sources = np.asarray(keras.ops.convert_to_numpy(source[:PREVIEW_IMAGES]))
         return super().fit(x, *args, **kwargs)
 
     # --- translation ----------------------------------------------------------------------

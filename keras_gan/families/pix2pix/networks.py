@@ -29,17 +29,22 @@ def _down(x, filters, name, norm=True, strides=2):
     return layers.LeakyReLU(0.2, name=f"{name}_act")(x)
 
 
-def _up(x, filters, name, dropout=0.0):
+def _up(x, filters, name, dropout=0.0, seed=None):
     x = layers.Conv2DTranspose(
         filters, 4, strides=2, padding="same", kernel_initializer=dcgan_init(), name=name
     )(x)
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
     if dropout:
-        x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+        # Seeded: its SeedGenerator state is saved with the model, so training
+        # resumes with the same masks on every backend (unseeded PyTorch dropout
+        # draws from torch's global generator).
+        x = layers.Dropout(dropout, seed=seed, name=f"{name}_dropout")(x)
     return layers.ReLU(name=f"{name}_act")(x)
 
 
-def unet_generator(source_shape, channels=1, filters=32, dropout=0.5, name="generator"):
+def unet_generator(
+    source_shape, channels=1, filters=32, dropout=0.5, name="generator", dropout_seed=0
+):
     """U-Net from a source image [H, W, Cs] to an image [H, W, channels] in [-1, 1].
 
     H and W must be multiples of 4 (two stride-2 levels: 28 -> 14 -> 7 -> 14 -> 28).
@@ -55,7 +60,7 @@ def unet_generator(source_shape, channels=1, filters=32, dropout=0.5, name="gene
     e1 = _down(src, filters, "enc1", norm=False)  # [H/2, W/2, f]
     e2 = _down(e1, 2 * filters, "enc2")  # [H/4, W/4, 2f]
     b = _down(e2, 4 * filters, "bottleneck", strides=1)  # [H/4, W/4, 4f]
-    d2 = _up(b, filters, "dec2", dropout=dropout)  # [H/2, W/2, f]
+    d2 = _up(b, filters, "dec2", dropout=dropout, seed=dropout_seed)  # [H/2, W/2, f]
     d2 = layers.Concatenate(name="skip2")([d2, e1])  # [H/2, W/2, 2f]
     d1 = _up(d2, filters, "dec1", dropout=0.0)  # [H, W, f]
     d1 = layers.Concatenate(name="skip1")([d1, src])  # [H, W, f + Cs]

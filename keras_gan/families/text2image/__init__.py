@@ -58,5 +58,8 @@ FAMILIES = [
         evaluate=_evaluate,
         distributed=False,
         description="Reed et al. 2016: GAN-INT-CLS from raw captions",
+        backends=("tensorflow",),
+        backend_note="its text encoder tokenizes with Keras's TextVectorization (TensorFlow "
+        "string ops); a TensorFlow-free tokenizer is not written yet",
     )
 ]

@@ -73,7 +73,7 @@ def text_to_image_scores(model, num_per_class=100, seed=0):
     for d in range(10):
         imgs = model.generate(seeds=np.arange(10) + 100 * d, texts=f"a {d}")
         spread.append(mean_pairwise_distance(imgs))
-        real = data.to_float(x_test[y_test == d][:10]).numpy()
+        real = data.to_float(x_test[y_test == d][:10])
         real_spread.append(mean_pairwise_distance(real))
     out["style_spread"] = float(np.mean(spread))
     out["style_spread_real"] = float(np.mean(real_spread))
@@ -85,6 +85,6 @@ def text_to_image_scores(model, num_per_class=100, seed=0):
     real_x, real_caps = data.load_arrays("mnist_captions", "test")
     pick = np.random.default_rng(seed + 1).choice(len(real_x), n, replace=False)
     out["r_precision_real"] = r_precision(
-        model, data.to_float(real_x[pick]).numpy(), list(real_caps[pick]), seed
+        model, data.to_float(real_x[pick]), list(real_caps[pick]), seed
     )
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from keras_gan.core import gradients
+from keras_gan import backend
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.text2image import networks as text_nets
 
 log = logging.getLogger("keras_gan")
+
+
+class _TensorFlow:
+    """TensorFlow, imported on first use: this family trains on TensorFlow only (see
+    its declaration), and discovering it must not import TensorFlow on JAX or PyTorch."""
+
+    def __getattr__(self, name):
+        return getattr(importlib.import_module("tensorflow"), name)
+
+
+tf = _TensorFlow()
 
 
 class DualEncoder(keras.Model):
@@ -55,7 +66,7 @@ class DualEncoder(keras.Model):
             return {"loss": loss, "logits": logits, "labels": labels}
 
         variables = self.text_encoder.trainable_variables + self.image_encoder.trainable_variables
-        out = gradients.minimize(terms, variables, self.optimizer, "loss")
+        out = backend.minimize(terms, variables, self.optimizer, "loss")
         loss, logits, labels = tf.reduce_mean(out["loss"]), out["logits"], out["labels"]
         self.loss_tracker.update_state(loss)
         hits = tf.cast(
@@ -273,6 +284,12 @@ class Text2ImageGAN(BaseGAN):
         return history
 
     def fit(self, x=None, *args, **kwargs):
+        if keras.backend.backend() != "tensorflow":
+            raise NotImplementedError(
+                "Text2ImageGAN trains on the TensorFlow backend only for now: its text encoder "
+                "tokenizes with TextVectorization (TensorFlow string ops). Set "
+                "KERAS_BACKEND=tensorflow; the other families train on JAX and PyTorch too."
+            )
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
             if not isinstance(spec, tuple) or len(spec) < 2:

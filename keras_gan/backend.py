@@ -1,0 +1,338 @@
+"""Backend plumbing: the one place a loss becomes an optimizer update, on every backend.
+
+Every family writes its losses as per-example terms with `keras.ops`;
+`minimize` reduces them to the mean over this replica's batch, divides by the
+number of replicas (the optimizers sum gradients across replicas, so this
+gives the gradient of the mean over the global batch, as on one device),
+applies the optimizer's loss scale (mixed float16), and applies the gradients.
+What differs between Keras backends lives here and nowhere else:
+
+- TensorFlow: `tf.GradientTape`; replicas from `tf.distribute`.
+- PyTorch: autograd (`torch.autograd.grad` on the variables' tensors).
+- JAX: `jax.value_and_grad` of a pure function. Keras's JAX trainer calls
+  ``train_step(state, data)`` and expects ``(logs, new_state)``; `portable_step`
+  runs a family's ordinary imperative ``train_step(data)`` inside a
+  `keras.StatelessScope` that maps every variable to its value in ``state``, so
+  reads, assignments (optimizer slots, batch-norm statistics, EMA weights, the
+  seed generator, metrics) all stay functional. `minimize` differentiates
+  ``terms_fn`` by swapping traced values for the updated side's variables in
+  that same scope.
+
+`input_gradients` gives d(sum of outputs)/d(inputs) with the graph kept for a
+second derivative (gradient penalty, R1) on each backend.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+from keras import ops
+
+
+def name():
+    """The Keras backend this process runs: "tensorflow", "jax" or "torch"."""
+    return keras.backend.backend()
+
+
+def replica_info():
+    """(number of replicas in sync, this replica's id); (1, 0) outside a strategy.
+
+    Only `tf.distribute` runs one step function per replica; JAX's
+    `keras.distribution.DataParallel` shards one global step (so 1, 0 there).
+    """
+    if name() != "tensorflow":
+        return 1, 0
+    import tensorflow as tf
+
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context
+        return 1, 0
+    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+
+
+def scale_for_distribution(loss):
+    """Divide a per-replica mean loss by the number of replicas."""
+    n, _ = replica_info()
+    return loss / ops.cast(n, loss.dtype) if n > 1 else loss
+
+
+def reduce_loss(per_example):
+    """Mean of per-example terms, scaled for the replicas (what gets differentiated)."""
+    return scale_for_distribution(ops.mean(per_example))
+
+
+def stop_gradient(x):
+    return ops.stop_gradient(x)
+
+
+# --- minimize ---------------------------------------------------------------------
+
+
+def minimize(terms_fn, variables, optimizer, loss_key):
+    """Run ``terms_fn()``, differentiate ``terms[loss_key]`` and apply it with ``optimizer``.
+
+    Args:
+        terms_fn: a callable returning a dict of per-example terms (and any other
+            values the caller wants back); evaluated where gradients are recorded.
+        variables: the variables to update.
+        optimizer: a `keras.optimizers.Optimizer` (a `LossScaleOptimizer` too).
+        loss_key: which entry of the dict is minimised.
+
+    Returns:
+        The dict ``terms_fn`` returned.
+    """
+    backend = name()
+    if backend == "tensorflow":
+        return _minimize_tensorflow(terms_fn, variables, optimizer, loss_key)
+    if backend == "jax":
+        return _minimize_jax(terms_fn, variables, optimizer, loss_key)
+    if backend == "torch":
+        return _minimize_torch(terms_fn, variables, optimizer, loss_key)
+    raise NotImplementedError(
+        f"keras-gan trains on the tensorflow, jax and torch backends; KERAS_BACKEND={backend!r}."
+    )
+
+
+def _minimize_tensorflow(terms_fn, variables, optimizer, loss_key):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        terms = terms_fn()
+        loss = optimizer.scale_loss(reduce_loss(terms[loss_key]))
+    optimizer.apply(tape.gradient(loss, variables), variables)
+    return terms
+
+
+def _minimize_torch(terms_fn, variables, optimizer, loss_key):
+    import torch
+
+    terms = terms_fn()
+    loss = optimizer.scale_loss(reduce_loss(terms[loss_key]))
+    tensors = [v.value for v in variables]
+    grads = torch.autograd.grad(loss, tensors, allow_unused=True)
+    grads = [torch.zeros_like(t) if g is None else g for g, t in zip(grads, tensors)]
+    with torch.no_grad():
+        optimizer.apply(grads, variables)
+    # The terms are logged, not differentiated again: free the graph.
+    return keras.tree.map_structure(
+        lambda t: t.detach() if isinstance(t, torch.Tensor) else t, terms
+    )
+
+
+def _minimize_jax(terms_fn, variables, optimizer, loss_key):
+    import jax
+    from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+    scope = get_stateless_scope()
+    if scope is None:
+        raise RuntimeError(
+            "On JAX, keras-gan steps run inside Keras's stateless train_step(state, data); "
+            "call fit() / train_on_batch() rather than train_step() directly."
+        )
+    ids = [id(v) for v in variables]
+    current = [v.value for v in variables]
+
+    def loss_fn(values):
+        saved = dict(scope.state_mapping)
+        try:
+            for key, value in zip(ids, values):
+                scope.state_mapping[key] = value
+            terms = terms_fn()
+            loss = optimizer.scale_loss(reduce_loss(terms[loss_key]))
+            # Non-differentiated state the forward pass updated (batch-norm
+            # statistics, seed generators, ...), handed out as auxiliary output.
+            updates = {
+                k: v
+                for k, v in scope.state_mapping.items()
+                if k not in ids and (k not in saved or v is not saved[k])
+            }
+        finally:
+            scope.state_mapping.clear()
+            scope.state_mapping.update(saved)
+        return loss, (terms, updates)
+
+    (_, (terms, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(current)
+    scope.state_mapping.update(updates)
+    optimizer.apply(grads, variables)
+    return terms
+
+
+# --- gradients with respect to inputs (penalties) -----------------------------------
+
+
+def input_gradients(fn, x):
+    """d(sum fn(x))/dx, differentiable again (for penalties inside a loss).
+
+    ``fn`` maps a batch to per-example outputs; the sum makes the gradient of
+    each example's output with respect to its own input (examples do not
+    interact unless the network mixes the batch).
+    """
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = ops.sum(ops.cast(fn(x), "float32"))
+        return tape.gradient(out, x)
+    if backend == "torch":
+        import torch
+
+        x = x.detach().requires_grad_(True)
+        out = ops.sum(ops.cast(fn(x), "float32"))
+        (grad,) = torch.autograd.grad(out, x, create_graph=True)
+        return grad
+    if backend == "jax":
+        import jax
+        from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+        scope = get_stateless_scope()
+
+        def total(inputs):
+            # The penalty's forward pass must not leak its state updates (or its
+            # tracers) into the step: restore the scope afterwards.
+            saved = None if scope is None else dict(scope.state_mapping)
+            try:
+                return ops.sum(ops.cast(fn(inputs), "float32"))
+            finally:
+                if scope is not None:
+                    scope.state_mapping.clear()
+                    scope.state_mapping.update(saved)
+
+        return jax.grad(total)(x)
+    raise NotImplementedError(f"No input gradients on the {backend!r} backend.")
+
+
+# --- the step on every backend ------------------------------------------------------
+
+
+class OptimizerPair:
+    """What Keras's trainers see as ``model.optimizer``: both sides' optimizers.
+
+    Keras's trainers hand ``model.optimizer.variables`` to the step as state
+    (JAX) and synchronise them after it; a GAN has two optimizers, so this
+    exposes the variables of both, in a fixed order. It applies no gradients
+    itself and is not saved (the two optimizers are, by `GANModel`).
+    """
+
+    built = True
+
+    def __init__(self, g_optimizer, d_optimizer):
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+
+    @property
+    def variables(self):
+        return list(self.g_optimizer.variables) + list(self.d_optimizer.variables)
+
+    @property
+    def iterations(self):
+        return self.g_optimizer.iterations
+
+    @property
+    def learning_rate(self):
+        return self.g_optimizer.learning_rate
+
+    def build(self, variables=None):
+        return None
+
+    def finalize_variable_values(self, variables):
+        return None
+
+    def scale_loss(self, loss):
+        return loss
+
+
+def _jax_step(model, fn, state, data, training):
+    if training:
+        trainable, non_trainable, optimizer_values, metrics = state
+        groups = [
+            model.trainable_variables,
+            model.non_trainable_variables,
+            model.optimizer.variables,
+            model.metrics_variables,
+        ]
+        values = [trainable, non_trainable, optimizer_values, metrics]
+    else:
+        trainable, non_trainable, metrics = state
+        groups = [model.trainable_variables, model.non_trainable_variables, model.metrics_variables]
+        values = [trainable, non_trainable, metrics]
+    mapping = [(v, x) for group, vals in zip(groups, values) for v, x in zip(group, vals)]
+    with keras.StatelessScope(state_mapping=mapping) as scope:
+        logs = fn(model, data)
+    new_state = tuple(
+        [
+            scope.get_current_value(v) if scope.get_current_value(v) is not None else x
+            for v, x in zip(group, vals)
+        ]
+        for group, vals in zip(groups, values)
+    )
+    return logs, new_state
+
+
+def portable_step(fn, training):
+    """Wrap an imperative ``step(self, data)`` so that Keras's trainers call it on any backend.
+
+    JAX's trainer calls ``step(state, data)`` and wants ``(logs, new_state)``;
+    TensorFlow's and PyTorch's call ``step(data)`` and want ``logs``.
+    """
+    if getattr(fn, "_keras_gan_portable", False):
+        return fn
+
+    @functools.wraps(fn)
+    def step(self, *args):
+        if len(args) == 2:
+            return _jax_step(self, fn, args[0], args[1], training)
+        if name() == "torch":
+            import torch
+
+            if not training:
+                with torch.no_grad():
+                    return fn(self, *args)
+        return fn(self, *args)
+
+    step._keras_gan_portable = True
+    return step
+
+
+# --- in-step checks ------------------------------------------------------------------
+
+
+def assert_in_range(values, low, high, message):
+    """``values`` (integers) with a check that each lies in [low, high), on every backend.
+
+    TensorFlow checks in the graph (a step or a TF Serving request fails with
+    INVALID_ARGUMENT); PyTorch checks eagerly; JAX checks concrete values at
+    once and traced ones through a host callback, which fails the step with
+    ``message``.
+    """
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        values = tf.cast(values, tf.int32)
+        checks = [
+            tf.debugging.assert_greater_equal(values, low, message=message),
+            tf.debugging.assert_less(values, high, message=message),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(values)
+    values = ops.cast(values, "int32")
+
+    def check(v):
+        import numpy as np
+
+        v = np.asarray(v)
+        if v.size and (v.min() < low or v.max() >= high):
+            raise ValueError(f"{message} (got values in [{v.min()}, {v.max()}])")
+
+    if backend == "jax":
+        import jax
+
+        if isinstance(values, jax.core.Tracer):
+            jax.debug.callback(check, values)
+            return values
+    check(ops.convert_to_numpy(values))
+    return values

@@ -1,0 +1,122 @@
+"""The backend matrix: every family on JAX and PyTorch, and `.keras` files between backends.
+
+Keras picks its backend once per process, so each check runs a child process
+with ``KERAS_BACKEND`` set (`worker.py`, or pytest on the family contract) while
+this process stays on TensorFlow, where the SavedModel for TF Serving is
+written. Together they show: train anywhere, load anywhere, serve with TF
+Serving.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gan import export, saving
+from keras_gan.core import families, get_family
+
+pytest.importorskip("jax", reason='needs pip install -e ".[jax]"')
+pytest.importorskip("torch", reason='needs pip install -e ".[torch]"')
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = Path(__file__).with_name("worker.py")
+BACKENDS = ["jax", "torch"]
+
+
+def run(backend, *args, timeout=1200):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    proc = subprocess.run(
+        [sys.executable, *map(str, args)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+    return proc
+
+
+def worker(backend, *args):
+    return json.loads(run(backend, WORKER, *args).stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_family_keeps_the_contract_on(backend):
+    """fit, the last smaller batch, save/reload with equal continued training, errors, XLA."""
+    run(
+        backend,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        "tests/families/test_contract.py",
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_training_never_imports_tensorflow_on(backend):
+    out = worker(backend, "no-tensorflow")["results"]
+    assert out["dataset"] == "ArrayBatches" and out["steps"] == 8
+    assert np.isfinite(out["d_loss"]) and out["images"] == [2, 28, 28, 1]
+
+
+def _families_on(backend):
+    return [n for n in families() if backend in get_family(n).backends]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_trained_on_backend_loads_here_and_exports_the_same_samples(backend, tmp_path):
+    """Train on JAX / PyTorch; TensorFlow loads the file, answers the same, keeps training,
+    and exports a SavedModel whose serving signature gives the same samples."""
+    import tensorflow as tf
+
+    steps = worker(backend, "train", tmp_path)["results"]
+    assert set(steps) == set(_families_on(backend)) and all(s == 2 for s in steps.values())
+    for name in _families_on(backend):
+        fam = get_family(name)
+        model = saving.load_model(tmp_path / f"{name}.keras")
+        request = fam.request(3)
+        want = np.load(tmp_path / f"{name}.npz")["probe"]
+        np.testing.assert_allclose(fam.probe(model, request), want, atol=1e-4, err_msg=name)
+        batch = fam.make_batch(8)
+        model.train_on_batch(*(batch if isinstance(batch, tuple) else (batch,)))
+        assert int(model.g_optimizer.iterations.numpy()) == 3, name
+    # Export from the file, as `keras-gan export` does: the signatures serve the samples
+    # the model gave on the backend it was trained on.
+    for name in ("dcgan", "cgan", "pix2pix"):
+        fam = get_family(name)
+        path = export.export_file(tmp_path / f"{name}.keras", name=name, base_dir=tmp_path / "sm")
+        loaded = tf.saved_model.load(str(path))
+        request = fam.request(3)
+        out = loaded.signatures["serving_default"](
+            **{k: tf.constant(v) for k, v in request.items()}
+        )
+        key = "images" if "images" in out else "samples"
+        want = np.load(tmp_path / f"{name}.npz")["probe"]
+        np.testing.assert_allclose(out[key].numpy(), want, atol=1e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_saved_here_loads_on_backend_with_the_same_samples(backend, tmp_path):
+    for name in _families_on(backend):
+        fam = get_family(name)
+        keras.utils.set_random_seed(0)
+        model = fam.make_model()
+        model.compile()
+        batch = fam.make_batch(16)
+        model.fit(*(batch if isinstance(batch, tuple) else (batch,)), batch_size=8, verbose=0)
+        saving.save_model(model, tmp_path / f"{name}.keras")
+        np.savez(tmp_path / f"{name}.npz", probe=fam.probe(model, fam.request(3)))
+    diffs = worker(backend, "load", tmp_path)["results"]
+    assert set(diffs) == set(_families_on(backend))
+    assert max(diffs.values()) <= 1e-4

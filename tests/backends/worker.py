@@ -1,0 +1,101 @@
+"""Run under another Keras backend by tests/backends/test_backends.py (not a test module).
+
+    KERAS_BACKEND=jax python tests/backends/worker.py train DIR
+        trains each family's tiny model for two steps, saves DIR/<family>.keras and
+        DIR/<family>.npz (its answer to the family's serving request).
+    KERAS_BACKEND=jax python tests/backends/worker.py load DIR
+        loads DIR/<family>.keras (saved under another backend), checks its answer
+        against DIR/<family>.npz, and trains it one more step.
+    KERAS_BACKEND=jax python tests/backends/worker.py no-tensorflow
+        trains DCGAN on real MNIST through keras_gan.data and checks that
+        TensorFlow was never imported.
+
+Prints one JSON line of results; exits non-zero on the first failure.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def families_here():
+    from keras_gan.core import families, get_family
+
+    return [get_family(n) for n in families() if keras.backend.backend() in get_family(n).backends]
+
+
+def train(out):
+    from keras_gan import data, saving
+
+    results = {}
+    for fam in families_here():
+        keras.utils.set_random_seed(0)
+        model = fam.make_model()
+        model.compile()
+        batch = fam.make_batch(16)
+        x, y = batch if isinstance(batch, tuple) else (batch, None)
+        model.fit(data.ArrayBatches(x, y, batch_size=8, shuffle=False, scale=False), verbose=0)
+        saving.save_model(model, out / f"{fam.name}.keras")
+        request = fam.request(3)
+        np.savez(out / f"{fam.name}.npz", probe=fam.probe(model, request))
+        results[fam.name] = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+    return results
+
+
+def load(src):
+    from keras_gan import saving
+
+    results = {}
+    for fam in families_here():
+        path = src / f"{fam.name}.keras"
+        if not path.exists():
+            continue
+        model = saving.load_model(path)
+        got = fam.probe(model, fam.request(3))
+        want = np.load(src / f"{fam.name}.npz")["probe"]
+        np.testing.assert_allclose(got, want, atol=1e-4, err_msg=fam.name)
+        before = [keras.ops.convert_to_numpy(v).copy() for v in model.generator.trainable_weights]
+        batch = fam.make_batch(8)
+        model.train_on_batch(*(batch if isinstance(batch, tuple) else (batch,)))
+        after = [keras.ops.convert_to_numpy(v) for v in model.generator.trainable_weights]
+        assert any(not np.allclose(a, b) for a, b in zip(before, after)), fam.name
+        assert all(np.isfinite(a).all() for a in after), fam.name
+        results[fam.name] = float(np.abs(got - want).max())
+    return results
+
+
+def no_tensorflow():
+    from keras_gan import data
+    from keras_gan.models import DCGAN
+
+    ds = data.load("mnist", batch_size=32, limit=256)
+    model = DCGAN(image_shape=(28, 28, 1), latent_dim=8, base_filters=4, seed=0)
+    model.compile()
+    history = model.fit(ds, epochs=1, verbose=0)
+    images = model.generate(seeds=[1, 2])
+    assert "tensorflow" not in sys.modules, "TensorFlow was imported"
+    return {
+        "dataset": type(ds).__name__,
+        "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
+        "d_loss": float(history.history["d_loss"][-1]),
+        "images": list(images.shape),
+    }
+
+
+if __name__ == "__main__":
+    mode, *rest = sys.argv[1:]
+    if mode == "train":
+        out = train(Path(rest[0]))
+    elif mode == "load":
+        out = load(Path(rest[0]))
+    elif mode == "no-tensorflow":
+        out = no_tensorflow()
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    print(json.dumps({"backend": keras.backend.backend(), **{"results": out}}))
