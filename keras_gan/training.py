@@ -16,6 +16,7 @@ SeedGenerator, the epoch count and the data order are restored.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -268,16 +269,25 @@ def train(
             "initial_epoch": initial_epoch,
         }
 
+    # TensorBoard logs are written with tf.summary: where TensorFlow is not
+    # installed (a JAX-only GPU machine), the run keeps its PNG grids and CSV log.
+    tensorboard = importlib.util.find_spec("tensorflow") is not None
+    if not tensorboard:
+        log.info("TensorFlow is not installed: no TensorBoard logs (grids and CSV only).")
     callbacks = [
         TrainingGuard(log_path=out_dir / "guard.log"),
         SampleGrid(
             out_dir / "samples",
             every=int(train_cfg["sample_every"]),
             num_samples=int(train_cfg["num_samples"]),
-            log_dir=out_dir / "logs",
+            log_dir=out_dir / "logs" if tensorboard else None,
         ),
         keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=initial_epoch > 0),
-        keras.callbacks.TensorBoard(str(out_dir / "logs"), write_graph=False),
+        *(
+            [keras.callbacks.TensorBoard(str(out_dir / "logs"), write_graph=False)]
+            if tensorboard
+            else []
+        ),
         *model.default_callbacks(epochs),
         *extra_callbacks,
         # Last: an epoch's checkpoint is written after its grid and logs, so a

@@ -5,11 +5,13 @@ Each configuration runs in its own process (so peak memory is its own):
     python tools/benchmark.py                       # dcgan_mnist, XLA on and off, + keras.io loop
     python tools/benchmark.py --presets dcgan_mnist gan_mnist --steps 50 --repeats 5
     python tools/benchmark.py --json bench.json --markdown
+    python tools/benchmark.py --backends tensorflow jax torch --xla off --no-keras-io --rounds 5
 
 Method: build the preset's model and data with `keras_gan.zoo.load`, run
 ``--warmup`` steps (tracing, XLA compilation), then time ``--repeats`` fits of
-``--steps`` steps each. steps/s is the steady step: the time between the
-first and the last batch start inside a fit (a callback's clock), so fit's
+``--steps`` steps each. steps/s is the steady step: the time from the first
+batch start inside a fit to the end of its last step (a callback's clock that
+waits for the last step, since JAX dispatches steps asynchronously), so fit's
 set-up and tear-down are not counted; "fit_steps_per_s_runs" has the whole
 fit() for comparison. With ``--rounds N`` every configuration runs N times,
 alternating (A B A B ...), each in a fresh process; the table gives the
@@ -78,14 +80,25 @@ def _keras_io_model(model):
 
 
 def measure_one(
-    preset, jit, steps, repeats, warmup, batch_size, keras_io=False, mixed=None, inter_op=None
+    preset,
+    jit,
+    steps,
+    repeats,
+    warmup,
+    batch_size,
+    keras_io=False,
+    mixed=None,
+    inter_op=None,
+    backend="tensorflow",
 ):
     import keras
-    import tensorflow as tf
 
-    from keras_gan import zoo
+    from keras_gan import data, zoo
 
+    assert keras.backend.backend() == backend, (keras.backend.backend(), backend)
     if inter_op:
+        import tensorflow as tf
+
         tf.config.threading.set_inter_op_parallelism_threads(int(inter_op))
 
     if mixed:
@@ -109,11 +122,21 @@ def measure_one(
             loss=model.loss_name,
             jit_compile=jit,
         )
-    real = dataset.unbatch().batch(bs, drop_remainder=True).repeat()
-    cached = real.take(1).cache().repeat()
+    if backend == "tensorflow":
+        real = dataset.unbatch().batch(bs, drop_remainder=True).repeat()
+        cached = real.take(1).cache().repeat()
+    else:  # ArrayBatches (a PyDataset over numpy arrays)
+        real = dataset
+        first = dataset[0]
+        x, y = first if isinstance(first, tuple) else (first, None)
+        cached = data.ArrayBatches(x, y, batch_size=bs, shuffle=False, scale=False, repeat=True)
 
     class Clock(keras.callbacks.Callback):
-        """Times the steady step: from the first to the last batch start inside one fit."""
+        """The steady step: from the first batch start to the end of the last step.
+
+        JAX (and PyTorch on a GPU) dispatch steps asynchronously, so batch starts
+        alone measure dispatch: the end is taken after reading a variable back,
+        which waits for the last step to finish."""
 
         def on_train_begin(self, logs=None):
             self.starts = []
@@ -121,13 +144,17 @@ def measure_one(
         def on_train_batch_begin(self, batch, logs=None):
             self.starts.append(time.perf_counter())
 
+        def on_train_end(self, logs=None):
+            keras.ops.convert_to_numpy(self.model.g_optimizer.iterations)
+            self.end = time.perf_counter()
+
     clock = Clock()
 
     def timed(ds):
         t = time.perf_counter()
         model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False, callbacks=[clock])
         wall = time.perf_counter() - t
-        steady = (clock.starts[-1] - clock.starts[0]) / (len(clock.starts) - 1)
+        steady = (clock.end - clock.starts[0]) / len(clock.starts)
         return steady, wall
 
     model.fit(real, steps_per_epoch=warmup, epochs=1, verbose=0)
@@ -138,6 +165,7 @@ def measure_one(
     t_real, t_cached = statistics.median(runs), statistics.median(cached_runs)
     return {
         "preset": preset,
+        "backend": backend,
         "loop": "keras.io" if keras_io else "keras-gan",
         "xla": bool(jit),
         "policy": mixed or "float32",
@@ -155,9 +183,13 @@ def measure_one(
 
 
 def machine():
-    import tensorflow as tf
+    gpus = []
+    try:
+        import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
+        gpus = tf.config.list_physical_devices("GPU")
+    except ImportError:
+        pass
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -197,6 +229,13 @@ def main(argv=None):
         help="run every configuration this many times, alternating (A B A B ...), "
         "each in a fresh process; report the median and the spread (max/min)",
     )
+    p.add_argument(
+        "--backends",
+        nargs="+",
+        default=["tensorflow"],
+        choices=["tensorflow", "jax", "torch"],
+        help="Keras backends to compare (KERAS_BACKEND of each run; alternated like the rest)",
+    )
     p.add_argument("--json", help="write the results here")
     p.add_argument("--markdown", action="store_true", help="print a markdown table")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration as JSON
@@ -214,12 +253,14 @@ def main(argv=None):
     for preset in args.presets:
         for mixed in policies:
             for inter_op in inter_ops:
-                common = dict(preset=preset, inter_op=inter_op, mixed=mixed)
-                for jit in jits:
-                    configs.append(dict(common, jit=jit, keras_io=False))
-                if not args.no_keras_io and preset.startswith("dcgan"):
-                    for jit in jits:
-                        configs.append(dict(common, jit=jit, keras_io=True))
+                for backend in args.backends:
+                    common = dict(preset=preset, inter_op=inter_op, mixed=mixed, backend=backend)
+                    # JAX always runs XLA-compiled steps; jit_compile does not apply.
+                    for jit in jits if backend != "jax" else [True]:
+                        configs.append(dict(common, jit=jit, keras_io=False))
+                    if not args.no_keras_io and preset.startswith("dcgan"):
+                        for jit in jits if backend == "tensorflow" else []:
+                            configs.append(dict(common, jit=jit, keras_io=True))
     for cfg in configs:
         cfg.update(
             steps=args.steps,
@@ -231,7 +272,10 @@ def main(argv=None):
     for _ in range(args.rounds):  # alternate: A B A B ..., each run a fresh process
         for i, cfg in enumerate(configs):
             out = subprocess.run(
-                [sys.executable, __file__, "--one", json.dumps(cfg)], capture_output=True, text=True
+                [sys.executable, __file__, "--one", json.dumps(cfg)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "KERAS_BACKEND": cfg["backend"]},
             )
             line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
             if line is None:
@@ -264,13 +308,14 @@ def main(argv=None):
     if args.markdown:
         print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
         print(
-            "| preset | loop | XLA | policy | inter-op | batch | steps/s (median) | spread | "
-            "runs | images/s | data wait | peak RSS MB |"
+            "| preset | backend | loop | XLA | policy | inter-op | batch | steps/s (median) | "
+            "spread | runs | images/s | data wait | peak RSS MB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(
-                f"| {r['preset']} | {r['loop']} | {'on' if r['xla'] else 'off'} | {r['policy']} | "
+                f"| {r['preset']} | {r['backend']} | {r['loop']} | {'on' if r['xla'] else 'off'} | "
+                f"{r['policy']} | "
                 f"{r['inter_op']} | {r['batch_size']} | {r['steps_per_s']} | {r['spread']} | "
                 f"{', '.join(map(str, r['steps_per_s_runs']))} | {r['images_per_s']} | "
                 f"{100 * r['data_wait_share']:.1f}% | {r['peak_rss_mb']} |"

@@ -28,8 +28,8 @@ WORKER = Path(__file__).with_name("worker.py")
 BACKENDS = ["jax", "torch"]
 
 
-def run(backend, *args, timeout=1200):
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+def run(backend, *args, timeout=1200, env=None):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     env.pop("PYTEST_XDIST_WORKER", None)
     proc = subprocess.run(
         [sys.executable, *map(str, args)],
@@ -43,8 +43,8 @@ def run(backend, *args, timeout=1200):
     return proc
 
 
-def worker(backend, *args):
-    return json.loads(run(backend, WORKER, *args).stdout.strip().splitlines()[-1])
+def worker(backend, *args, env=None):
+    return json.loads(run(backend, WORKER, *args, env=env).stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -120,3 +120,11 @@ def test_saved_here_loads_on_backend_with_the_same_samples(backend, tmp_path):
     diffs = worker(backend, "load", tmp_path)["results"]
     assert set(diffs) == set(_families_on(backend))
     assert max(diffs.values()) <= 1e-4
+
+
+def test_data_parallel_on_two_jax_devices_trains_like_one():
+    """keras.distribution.DataParallel on 2 CPU devices, same global batch: same weights."""
+    out = worker(
+        "jax", "data-parallel", env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    )["results"]
+    assert out["devices"] == 2 and out["max_weight_difference"] < 1e-4

@@ -6,6 +6,10 @@
     KERAS_BACKEND=jax python tests/backends/worker.py load DIR
         loads DIR/<family>.keras (saved under another backend), checks its answer
         against DIR/<family>.npz, and trains it one more step.
+    KERAS_BACKEND=jax XLA_FLAGS=--xla_force_host_platform_device_count=2 \
+        python tests/backends/worker.py data-parallel
+        trains DCGAN on two CPU devices with keras.distribution.DataParallel and on
+        one, with the same global batch, and compares the final weights.
     KERAS_BACKEND=jax python tests/backends/worker.py no-tensorflow
         trains DCGAN on real MNIST through keras_gan.data and checks that
         TensorFlow was never imported.
@@ -88,6 +92,35 @@ def no_tensorflow():
     }
 
 
+def data_parallel():
+    """DCGAN (batch norm included) on 2 devices with keras.distribution.DataParallel vs 1 device,
+    same global batch: the same final weights."""
+    import jax
+
+    from keras_gan import data
+    from keras_gan.models import DCGAN
+
+    devices = jax.devices()
+    assert len(devices) == 2, f"expected 2 devices (XLA_FLAGS), got {devices}"
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 16, 16, 1)).astype("float32")
+
+    def run(distribution):
+        keras.distribution.set_distribution(distribution)
+        keras.utils.set_random_seed(0)
+        model = DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, seed=0)
+        model.compile()
+        model.fit(data.ArrayBatches(x, batch_size=16, shuffle=False, scale=False), verbose=0)
+        out = [keras.ops.convert_to_numpy(w) for w in model.weights]
+        keras.distribution.set_distribution(None)
+        return out
+
+    one = run(None)
+    two = run(keras.distribution.DataParallel(devices=devices))
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(one, two))
+    assert diff < 1e-4, diff
+    return {"devices": len(devices), "max_weight_difference": diff, "weights": len(one)}
+
+
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
     if mode == "train":
@@ -96,6 +129,8 @@ if __name__ == "__main__":
         out = load(Path(rest[0]))
     elif mode == "no-tensorflow":
         out = no_tensorflow()
+    elif mode == "data-parallel":
+        out = data_parallel()
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps({"backend": keras.backend.backend(), **{"results": out}}))

