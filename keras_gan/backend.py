@@ -16,7 +16,7 @@ What differs between Keras backends lives here and nowhere else:
   reads, assignments (optimizer slots, batch-norm statistics, EMA weights, the
   seed generator, metrics) all stay functional. `minimize` differentiates
   ``terms_fn`` by swapping traced values for the updated side's variables in
-  that same scope.
+  that same scope, then applies ``optimizer.stateless_apply``.
 
 `input_gradients` gives d(sum of outputs)/d(inputs) with the graph kept for a
 second derivative (gradient penalty, R1) on each backend.
@@ -154,7 +154,16 @@ def _minimize_jax(terms_fn, variables, optimizer, loss_key):
 
     (_, (terms, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(current)
     scope.state_mapping.update(updates)
-    optimizer.apply(grads, variables)
+    # Functional update (what Keras's own JAX train_step does): `apply` would run
+    # LossScaleOptimizer's stateful branches inside lax.cond.
+    slots = optimizer.variables
+    new_values, new_slots = optimizer.stateless_apply(
+        [v.value for v in slots], grads, [v.value for v in variables]
+    )
+    for v, value in zip(variables, new_values):
+        v.assign(value)
+    for v, value in zip(slots, new_slots):
+        v.assign(value)
     return terms
 
 

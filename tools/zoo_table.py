@@ -16,7 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # metric -> short label; the order is the column order inside a row
+# Figures on the standard FID Inception features get their own column.
+INCEPTION = ("inception_fid", "inception_kid")
+
 LABELS = {
+    "inception_fid": "FID",
+    "inception_kid": "KID",
     "fid": "FID",
     "kid": "KID",
     "precision": "precision",
@@ -73,7 +78,17 @@ def main():
         results = preset.get("results") or []
         if not results:
             continue
-        cells = [f"{LABELS[r['metric']]} {fmt(r)}" for r in results if r["metric"] in LABELS]
+        cells = [
+            f"{LABELS[r['metric']]} {fmt(r)}"
+            for r in results
+            if r["metric"] in LABELS and r["metric"] not in INCEPTION
+        ]
+        inception = [
+            f"{LABELS[r['metric']]} {fmt(r)} ({r['num_samples'] // 1000}k vs {r['reference']}, "
+            f"{r['resize']})"
+            for r in results
+            if r["metric"] in INCEPTION
+        ]
         first = results[0]
         budget = f"{first.get('epochs', '')} epochs"
         if first.get("steps_per_epoch"):
@@ -83,11 +98,18 @@ def main():
         commands = list(dict.fromkeys(r["command"] for r in results))
         rows.append(
             f"| `{preset['name']}` | {budget} | {'; '.join(cells)} | "
+            f"{'; '.join(inception) or '-'} | "
             + "<br>".join(f"`{c}`" for c in commands)
-            + f" | {first['hardware']}, {first['date']} |"
+            + " | "
+            + "<br>".join(dict.fromkeys(f"{r['hardware']}, {r['date']}" for r in results))
+            + " |"
         )
     table = "\n".join(
-        ["| preset | budget | measured | command | machine, date |", "|---|---|---|---|---|", *rows]
+        [
+            "| preset | budget | measured | Inception features | command | machine, date |",
+            "|---|---|---|---|---|---|",
+            *rows,
+        ]
     )
     if "--write" in sys.argv[1:]:
         readme = ROOT / "README.md"
