@@ -309,13 +309,14 @@ def portable_step(fn, training):
 # --- in-step checks ------------------------------------------------------------------
 
 
-def assert_in_range(values, low, high, message):
+def assert_in_range(values, low, high, message, below=None, above=None):
     """``values`` (integers) with a check that each lies in [low, high), on every backend.
 
     TensorFlow checks in the graph (a step or a TF Serving request fails with
     INVALID_ARGUMENT); PyTorch checks eagerly; JAX checks concrete values at
     once and traced ones through a host callback, which fails the step with
-    ``message``.
+    ``message``. ``below`` / ``above`` override the message for values below
+    ``low`` / at or above ``high``.
     """
     backend = name()
     if backend == "tensorflow":
@@ -323,8 +324,8 @@ def assert_in_range(values, low, high, message):
 
         values = tf.cast(values, tf.int32)
         checks = [
-            tf.debugging.assert_greater_equal(values, low, message=message),
-            tf.debugging.assert_less(values, high, message=message),
+            tf.debugging.assert_greater_equal(values, low, message=below or message),
+            tf.debugging.assert_less(values, high, message=above or message),
         ]
         with tf.control_dependencies(checks):
             return tf.identity(values)
@@ -334,8 +335,10 @@ def assert_in_range(values, low, high, message):
         import numpy as np
 
         v = np.asarray(v)
-        if v.size and (v.min() < low or v.max() >= high):
-            raise ValueError(f"{message} (got values in [{v.min()}, {v.max()}])")
+        if v.size and v.min() < low:
+            raise ValueError(f"{below or message} (got {v.min()})")
+        if v.size and v.max() >= high:
+            raise ValueError(f"{above or message} (got {v.max()})")
 
     if backend == "jax":
         import jax

@@ -21,7 +21,14 @@ def assert_labels(labels, num_classes, where="labels"):
     A violation fails the step (or a TF Serving request) with a clear message
     instead of looking up a wrong embedding row.
     """
-    return backend.assert_in_range(labels, 0, num_classes, f"{where} must be in [0, {num_classes})")
+    return backend.assert_in_range(
+        labels,
+        0,
+        num_classes,
+        f"{where} must be in [0, {num_classes})",
+        below=f"{where} must be in [0, {num_classes}); got a negative label",
+        above=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}",
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
