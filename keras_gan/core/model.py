@@ -43,6 +43,16 @@ def is_tf_dataset(x):
     return tf is not None and isinstance(x, tf.data.Dataset)
 
 
+def first_batch(x):
+    """The first batch of a `tf.data.Dataset` or `keras.utils.PyDataset`, or None (other input,
+    or no batches)."""
+    if is_tf_dataset(x) and int(x.cardinality()) != 0:
+        return next(iter(x.take(1)))
+    if isinstance(x, keras.utils.PyDataset) and x.num_batches != 0:
+        return x[0]
+    return None
+
+
 def is_empty_dataset(x):
     """A `tf.data.Dataset` known to be empty, or a `keras.utils.PyDataset` of no batches."""
     if is_tf_dataset(x):

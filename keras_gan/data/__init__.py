@@ -4,6 +4,7 @@ through an ordered chain of sources."""
 from keras_gan.data.datasets import (
     ArrayBatches,
     DatasetInfo,
+    UnpairedBatches,
     get_info,
     list_datasets,
     load,
@@ -19,6 +20,7 @@ from keras_gan.data.sources import DatasetUnavailableError, cache_dir
 
 __all__ = [
     "ArrayBatches",
+    "UnpairedBatches",
     "DatasetInfo",
     "DatasetUnavailableError",
     "cache_dir",

@@ -732,6 +732,50 @@ def _domain_stream(x, batch_size, seed, domain, first_batch):
     return ds.map(lambda i: to_float(tf.gather(xs, i)), num_parallel_calls=PARALLEL_CALLS)
 
 
+class UnpairedBatches(keras.utils.PyDataset):
+    """``(images_a, images_b)`` batches of two independent streams, without TensorFlow.
+
+    Domain ``d``'s stream runs through the permutations drawn from
+    ``(seed, d, 0)``, ``(seed, d, 1)``, ... (numpy's generator) one after the
+    other; batch ``i`` of epoch ``e`` is batch ``e * steps + i`` of each stream,
+    so a run resumed at epoch ``e`` (``initial_epoch``) sees the batches an
+    uninterrupted run would. The larger domain simply continues in the next epoch.
+    """
+
+    def __init__(self, xa, xb, batch_size, steps, seed=0, initial_epoch=0):
+        super().__init__()
+        self.domains = (xa, xb)
+        self.batch_size, self.steps, self.seed = int(batch_size), int(steps), int(seed)
+        self.epoch = int(initial_epoch)
+        self._orders = {}
+
+    def __len__(self):
+        return self.steps
+
+    def _order(self, domain, cycle):
+        key = (domain, cycle)
+        if key not in self._orders:
+            if len(self._orders) > 8:
+                self._orders.clear()
+            n = len(self.domains[domain])
+            self._orders[key] = np.random.default_rng([self.seed, domain, cycle]).permutation(n)
+        return self._orders[key]
+
+    def _batch(self, domain, k):
+        n = len(self.domains[domain])
+        flat = np.arange(k * self.batch_size, (k + 1) * self.batch_size)
+        cycles, pos = flat // n, flat % n
+        idx = np.array([self._order(domain, c)[p] for c, p in zip(cycles, pos)])
+        return to_float(self.domains[domain][idx])
+
+    def __getitem__(self, i):
+        k = self.epoch * self.steps + int(i)
+        return self._batch(0, k), self._batch(1, k)
+
+    def on_epoch_end(self):
+        self.epoch += 1
+
+
 def load_unpaired(
     domain_a,
     domain_b,
@@ -764,15 +808,9 @@ def load_unpaired(
 
     Returns:
         A dataset of ``(images_a, images_b)`` float32 batches in [-1, 1], of
-        exactly ``steps_per_epoch`` batches per epoch.
+        exactly ``steps_per_epoch`` batches per epoch: a `tf.data.Dataset` on
+        TensorFlow, an `UnpairedBatches` on JAX and PyTorch.
     """
-    if not uses_tf_data():
-        raise NotImplementedError(
-            "Unpaired image streams (CycleGAN) are tf.data pipelines for now: train CycleGAN "
-            "with KERAS_BACKEND=tensorflow."
-        )
-    import tensorflow as tf
-
     xa, label_a = _domain_arrays(domain_a, split)
     xb, label_b = _domain_arrays(domain_b, split)
     if limit is not None:
@@ -795,6 +833,10 @@ def load_unpaired(
         )
     steps = int(steps_per_epoch) if steps_per_epoch else smallest // batch_size
     seed = 0 if seed is None else int(seed)
+    if not uses_tf_data():
+        return UnpairedBatches(xa, xb, batch_size, steps, seed, initial_epoch=initial_epoch)
+    import tensorflow as tf
+
     if epochs is not None:
         first = int(initial_epoch) * steps
         total = max(0, int(epochs) - int(initial_epoch)) * steps

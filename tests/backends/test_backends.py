@@ -68,6 +68,18 @@ def test_training_never_imports_tensorflow_on(backend):
     out = worker(backend, "no-tensorflow")["results"]
     assert out["dataset"] == "ArrayBatches" and out["steps"] == 8
     assert np.isfinite(out["d_loss"]) and out["images"] == [2, 28, 28, 1]
+    assert out["text_steps"] == 4 and out["vocabulary"] > 20
+    assert out["text_images"] == [2, 28, 28, 1]
+    assert out["unpaired"] == "UnpairedBatches" and out["cyclegan_steps"] == 3
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_learns_the_ring_on(backend):
+    """The known answer on every backend: WGAN-GP (its double-differentiated penalty
+    included) finds the 8 modes of the ring, as on TensorFlow (tests/families/test_wgan.py)."""
+    stats = worker(backend, "learn")["results"]
+    assert stats["modes_captured"] >= 7, stats
+    assert stats["high_quality"] > 0.2, stats
 
 
 def _families_on(backend):
@@ -93,7 +105,7 @@ def test_trained_on_backend_loads_here_and_exports_the_same_samples(backend, tmp
         assert int(model.g_optimizer.iterations.numpy()) == 3, name
     # Export from the file, as `keras-gan export` does: the signatures serve the samples
     # the model gave on the backend it was trained on.
-    for name in ("dcgan", "cgan", "pix2pix"):
+    for name in ("dcgan", "cgan", "pix2pix", "text2image"):  # text2image: raw strings in
         fam = get_family(name)
         path = export.export_file(tmp_path / f"{name}.keras", name=name, base_dir=tmp_path / "sm")
         loaded = tf.saved_model.load(str(path))

@@ -13,6 +13,9 @@
     KERAS_BACKEND=jax python tests/backends/worker.py no-tensorflow
         trains DCGAN on real MNIST through keras_gan.data and checks that
         TensorFlow was never imported.
+    KERAS_BACKEND=jax python tests/backends/worker.py learn
+        trains WGAN-GP on the 8-mode ring (tests/families/test_wgan.py's recipe) and
+        reports its mode coverage: the known answer is 8 modes.
 
 Prints one JSON line of results; exits non-zero on the first failure.
 """
@@ -83,13 +86,43 @@ def no_tensorflow():
     model.compile()
     history = model.fit(ds, epochs=1, verbose=0)
     images = model.generate(seeds=[1, 2])
+    # text to image: captions tokenized in Python, no TextVectorization
+    from keras_gan.models import Text2ImageGAN
+
+    captioned = data.load("mnist_captions", batch_size=32, limit=128)
+    t2i = Text2ImageGAN(latent_dim=8, base_filters=4, embed_dim=8, encoder_steps=4, seed=0)
+    t2i.compile()
+    t2i.fit(captioned, epochs=1, verbose=0)
+    from_text = t2i.generate(texts=["a thick 7", "the digit three"], seeds=[1, 2])
+    # unpaired translation: two independent numpy streams
+    from keras_gan.models import CycleGAN
+
+    unpaired = data.load_unpaired("mnist", "digits", batch_size=4, limit=64, steps_per_epoch=3)
+    cycle = CycleGAN(image_shape=(28, 28, 1), filters=4, num_res_blocks=1, d_filters=4)
+    cycle.compile()
+    cycle.fit(unpaired, epochs=1, verbose=0)
     assert "tensorflow" not in sys.modules, "TensorFlow was imported"
     return {
         "dataset": type(ds).__name__,
         "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
         "d_loss": float(history.history["d_loss"][-1]),
         "images": list(images.shape),
+        "text_steps": int(keras.ops.convert_to_numpy(t2i.g_optimizer.iterations)),
+        "vocabulary": len(t2i.tokenizer.vocabulary),
+        "text_images": list(from_text.shape),
+        "unpaired": type(unpaired).__name__,
+        "cyclegan_steps": int(keras.ops.convert_to_numpy(cycle.g_optimizer.iterations)),
     }
+
+
+def learn():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from keras_gan.data import toy
+    from keras_gan.metrics import mode_coverage
+    from tests.families.test_wgan import train_ring
+
+    model = train_ring()
+    return mode_coverage(model.generate(2500, seed=0), toy.ring_modes(), toy.RING_STD)
 
 
 def data_parallel():
@@ -129,6 +162,8 @@ if __name__ == "__main__":
         out = load(Path(rest[0]))
     elif mode == "no-tensorflow":
         out = no_tensorflow()
+    elif mode == "learn":
+        out = learn()
     elif mode == "data-parallel":
         out = data_parallel()
     else:

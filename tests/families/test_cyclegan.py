@@ -194,6 +194,33 @@ def test_load_unpaired_streams_and_resumes():
         np.testing.assert_array_equal(b1, b2)
 
 
+def test_unpaired_batches_without_tensorflow_stream_and_resume():
+    """JAX / PyTorch's unpaired stream (what load_unpaired returns there): independent
+    permutations per domain, every image once per pass, resumable by epoch."""
+    xa = np.arange(20, dtype=np.uint8).reshape(20, 1, 1, 1)
+    xb = (100 + np.arange(13, dtype=np.uint8)).reshape(13, 1, 1, 1)
+
+    def epochs(start, n):
+        ds = data.UnpairedBatches(xa, xb, batch_size=4, steps=3, seed=5, initial_epoch=start)
+        out = []
+        for _ in range(n):
+            out += [ds[i] for i in range(len(ds))]
+            ds.on_epoch_end()
+        return out
+
+    full, resumed = epochs(0, 4), epochs(2, 2)
+    for (a1, b1), (a2, b2) in zip(full[6:], resumed):
+        np.testing.assert_array_equal(a1, a2)
+        np.testing.assert_array_equal(b1, b2)
+    ints = lambda v: np.round((v.reshape(-1) + 1) * 127.5).astype(int)  # noqa: E731
+    a_stream = np.concatenate([ints(a) for a, _ in full])
+    b_stream = np.concatenate([ints(b) for _, b in full])
+    assert sorted(a_stream[:20]) == list(range(20))  # one pass over A, then the next one
+    assert sorted(b_stream[:13]) == list(range(100, 113))
+    assert sorted(b_stream[13:26]) == list(range(100, 113))
+    assert list(a_stream[:13] - 100) != list(b_stream[:13] - 100)
+
+
 def test_load_unpaired_from_folders_and_arrays(tmp_path):
     from PIL import Image
 

@@ -139,9 +139,8 @@ def test_text_round_trips_through_keras_file(trained, tmp_path):
     path = tmp_path / "t2i.keras"
     trained.save(path)
     loaded = keras.models.load_model(path)
-    assert loaded.text_encoder.get_layer("vectorize").get_vocabulary() == (
-        trained.text_encoder.get_layer("vectorize").get_vocabulary()
-    )
+    assert loaded.tokenizer.vocabulary == trained.tokenizer.vocabulary
+    assert len(loaded.tokenizer.vocabulary) > 20
     texts = ["a thick 7 leaning right", "zzz unknown words 4"]
     np.testing.assert_allclose(
         loaded.generate(texts=texts, seeds=[1, 2]),
@@ -186,14 +185,41 @@ def test_bad_text_is_explained(trained):
         )
 
 
-def test_unknown_filler_words_keep_the_caption():
-    from keras_gan.families.text2image import FILLER_WORDS, add_unknown_words
+def test_unknown_words_keep_the_caption():
+    from keras_gan.families.text2image import Tokenizer, add_unknown_tokens
 
-    out = [t.decode() for t in add_unknown_words(tf.constant(["a thick 7"] * 200)).numpy()]
-    assert all("a thick 7" in t for t in out)
-    assert any(t != "a thick 7" for t in out)
-    words = {w for t in out for w in t.split()} - {"a", "thick", "7"}
-    assert words <= set(FILLER_WORDS)
-    # fillers never occur in the training captions, so they are out-of-vocabulary
-    caps = data.load_arrays("mnist_captions", "train[:20000]")[1]
-    assert not words & {w for c in caps for w in c.replace(",", " ").split()}
+    tok = Tokenizer(["a", "thick", "7"], sequence_length=12)
+    ids = tok(["a thick 7"] * 200)
+    out = add_unknown_tokens(ids, np.random.default_rng(0))
+    for row in out:
+        words = row[row != 0]
+        assert list(words[words != 1]) == [2, 3, 4]  # the caption, in order
+        assert set(words) <= {1, 2, 3, 4}
+    assert (out != ids).any() and (out == 1).sum() > 100  # unknown words were added
+    # the same with real captions: none of their words is unknown to their own vocabulary
+    caps = data.load_arrays("mnist_captions", "train[:2000]")[1]
+    tok = Tokenizer.adapt(caps)
+    assert not (tok(caps) == 1).any()
+
+
+def test_tokenizer_equals_text_vectorization():
+    """The Python tokenizer (JAX / PyTorch training) gives TextVectorization's ids
+    (TensorFlow's tf.data path and the exported SavedModel)."""
+    from keras_gan.families.text2image import Tokenizer
+
+    caps = list(data.load_arrays("mnist_captions", "train[:3000]")[1])
+    tok = Tokenizer.adapt(caps, sequence_length=10, max_tokens=60)  # some words left out
+    odd = [
+        "A THICK 7, Leaning RIGHT!",
+        "  the\tdigit   three\n",
+        "4; bold -- tilted (left)",
+        "ÄÖ über 5 café",
+        "it's a 'quoted' #2 [x] {y} a+b=c 3.5 1/2 ~x~ a_b",
+        "one two three four five six seven eight nine ten eleven twelve",
+        "",
+        "zzz unknown",
+    ]
+    texts = caps[:500] + odd
+    want = keras.ops.convert_to_numpy(tok.tf_layer()(tf.constant(texts)))
+    np.testing.assert_array_equal(tok(texts), want)
+    assert tok.tf_layer().get_vocabulary() == ["", "[UNK]", *tok.vocabulary]

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan.core.model import GANModel, is_tf_dataset
+from keras_gan.core.model import GANModel, first_batch
 from keras_gan.core.signatures import translator_endpoints
 from keras_gan.families.cyclegan.networks import patch_discriminator, resnet_generator
 from keras_gan.losses import mean_absolute_error
@@ -280,11 +280,7 @@ class CycleGAN(GANModel):
 
     def fit(self, x=None, *args, **kwargs):
         if not int(keras.ops.convert_to_numpy(self.preview_set)):
-            first = None
-            if is_tf_dataset(x) and int(x.cardinality()) != 0:
-                first = next(iter(x.take(1)))
-            elif isinstance(x, keras.utils.PyDataset) and x.num_batches != 0:
-                first = x[0]
+            first = first_batch(x)
             if first is not None:
                 a, b = self.unpack_batch(first)
                 self.set_preview_images(

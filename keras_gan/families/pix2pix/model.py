@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan.core.model import GANModel, is_tf_dataset
+from keras_gan.core.model import GANModel, first_batch
 from keras_gan.core.signatures import translator_endpoints
 from keras_gan.families.pix2pix.networks import patch_discriminator, unet_generator
 from keras_gan.losses import mean_absolute_error, per_example
@@ -142,11 +142,7 @@ class Pix2Pix(GANModel):
         return self.update_trackers(terms)
 
     def fit(self, x=None, *args, **kwargs):
-        first = None
-        if is_tf_dataset(x) and int(x.cardinality()) != 0:
-            first = next(iter(x.take(1)))
-        elif isinstance(x, keras.utils.PyDataset) and x.num_batches != 0:
-            first = x[0]
+        first = first_batch(x)
         if first is not None:
             source, _ = self.unpack_batch(first)
             self.preview_sources = np.asarray(keras.ops.convert_to_numpy(source[:PREVIEW_IMAGES]))

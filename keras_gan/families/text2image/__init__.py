@@ -3,14 +3,10 @@
 import numpy as np
 
 from keras_gan.core.family import Family
-from keras_gan.families.text2image.model import (
-    FILLER_WORDS,
-    Text2ImageGAN,
-    add_unknown_words,
-    check_texts,
-)
+from keras_gan.families.text2image.model import Text2ImageGAN, check_texts
+from keras_gan.families.text2image.tokenizer import Tokenizer, add_unknown_tokens
 
-__all__ = ["FILLER_WORDS", "Text2ImageGAN", "add_unknown_words", "check_texts"]
+__all__ = ["Text2ImageGAN", "Tokenizer", "add_unknown_tokens", "check_texts"]
 
 CAPTIONS = np.array(["a thick 1", "a 2", "the digit three", "4, bold, tilted left"])
 
@@ -58,8 +54,5 @@ FAMILIES = [
         evaluate=_evaluate,
         distributed=False,
         description="Reed et al. 2016: GAN-INT-CLS from raw captions",
-        backends=("tensorflow",),
-        backend_note="its text encoder tokenizes with Keras's TextVectorization (TensorFlow "
-        "string ops); a TensorFlow-free tokenizer is not written yet",
     )
 ]

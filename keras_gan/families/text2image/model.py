@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 import keras
 import numpy as np
+from keras import ops
 
-from keras_gan import backend
+from keras_gan.core.model import is_empty_dataset, is_tf_dataset
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.text2image import networks as text_nets
+from keras_gan.families.text2image.tokenizer import Tokenizer, add_unknown_tokens
 
 log = logging.getLogger("keras_gan")
 
 
-class _TensorFlow:
-    """TensorFlow, imported on first use: this family trains on TensorFlow only (see
-    its declaration), and discovering it must not import TensorFlow on JAX or PyTorch."""
+def symmetric_infonce(y_true, logits):
+    """Each image picks its caption among the batch's and each caption its image.
 
-    def __getattr__(self, name):
-        return getattr(importlib.import_module("tensorflow"), name)
+    ``logits[i, j]`` scores image ``i`` with caption ``j``; ``y_true`` is unused
+    (the matching pairs are the diagonal).
+    """
+    labels = ops.arange(ops.shape(logits)[0])
+    ce = keras.losses.sparse_categorical_crossentropy
+    return 0.5 * (
+        ce(labels, logits, from_logits=True) + ce(labels, ops.transpose(logits), from_logits=True)
+    )
 
 
-tf = _TensorFlow()
+def match_accuracy(y_true, logits):
+    """Fraction of images whose own caption scores highest in the batch."""
+    labels = ops.arange(ops.shape(logits)[0])
+    return ops.cast(ops.equal(ops.argmax(logits, axis=1), labels), "float32")
 
 
 class DualEncoder(keras.Model):
@@ -31,9 +40,10 @@ class DualEncoder(keras.Model):
 
     Reed et al. 2016 pre-train their char-CNN-RNN text encoder with a
     structured joint embedding of images and captions; this is the same idea
-    with the now-standard symmetric InfoNCE objective: in a batch of (image,
-    caption) pairs, each image must pick its own caption among the batch's
-    captions and vice versa.
+    with the now-standard symmetric InfoNCE objective (`symmetric_infonce`):
+    in a batch of (image, caption) pairs, each image must pick its own caption
+    among the batch's captions and vice versa. A plain Keras model: ``call``
+    returns the batch's similarity logits and `fit` trains it on any backend.
     """
 
     def __init__(self, text_encoder, image_encoder, temperature=0.1, **kwargs):
@@ -41,63 +51,75 @@ class DualEncoder(keras.Model):
         self.text_encoder = text_encoder
         self.image_encoder = image_encoder
         self.temperature = float(temperature)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.acc_tracker = keras.metrics.Mean(name="match_accuracy")
+
+    def call(self, inputs, training=False):
+        images, ids = inputs
+        ti = self.text_encoder(ids, training=training)
+        im = self.image_encoder(images, training=training)
+        return ops.matmul(im, ops.transpose(ti)) / self.temperature
+
+
+class _PretrainBatches(keras.utils.PyDataset):
+    """Random (image, caption ids + unknown words) batches for `DualEncoder`; batch i
+    is a function of (seed, i)."""
+
+    def __init__(self, images, ids, batch_size, steps, seed):
+        super().__init__()
+        self.images, self.ids = images, ids
+        self.batch_size, self.steps, self.seed = int(batch_size), int(steps), seed
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, i):
+        rng = np.random.default_rng([self.seed, i])
+        idx = rng.choice(len(self.images), min(self.batch_size, len(self.images)), replace=False)
+        ids = add_unknown_tokens(self.ids[idx], rng)
+        return (self.images[idx], ids), np.zeros(len(idx), np.float32)
+
+
+class _TokenizedBatches(keras.utils.PyDataset):
+    """A `keras.utils.PyDataset` of (images, captions) seen as (images, token ids)."""
+
+    def __init__(self, batches, tokenizer):
+        super().__init__()
+        self.batches, self.tokenizer = batches, tokenizer
 
     @property
-    def metrics(self):
-        return [self.loss_tracker, self.acc_tracker]
+    def num_batches(self):
+        return self.batches.num_batches
 
-    def train_step(self, data):
-        images, texts = data
+    def __len__(self):
+        return len(self.batches)
 
-        def terms():
-            ti = self.text_encoder(tf.reshape(texts, [-1, 1]), training=True)
-            im = self.image_encoder(images, training=True)
-            logits = tf.matmul(im, ti, transpose_b=True) / self.temperature
-            labels = tf.range(tf.shape(logits)[0])
-            # symmetric InfoNCE: each image picks its caption and each caption its image
-            loss = 0.5 * (
-                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-                + tf.nn.sparse_softmax_cross_entropy_with_logits(
-                    labels=labels, logits=tf.transpose(logits)
-                )
-            )
-            return {"loss": loss, "logits": logits, "labels": labels}
+    def __getitem__(self, i):
+        x, texts = self.batches[i][:2]
+        return x, self.tokenizer(texts)
 
-        variables = self.text_encoder.trainable_variables + self.image_encoder.trainable_variables
-        out = backend.minimize(terms, variables, self.optimizer, "loss")
-        loss, logits, labels = tf.reduce_mean(out["loss"]), out["logits"], out["labels"]
-        self.loss_tracker.update_state(loss)
-        hits = tf.cast(
-            tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.float32
-        )
-        self.acc_tracker.update_state(tf.reduce_mean(hits))
-        return {m.name: m.result() for m in self.metrics}
+    def on_epoch_end(self):
+        self.batches.on_epoch_end()
 
 
-# Words that never occur in training captions, so they map to the OOV token.
-FILLER_WORDS = ("lorem", "ipsum", "dolor", "amet", "consectetur", "adipiscing", "elit", "tempor")
+def _is_text(values):
+    """Whether a batch's second element holds strings (numpy or TensorFlow)."""
+    dtype = getattr(values, "dtype", None)
+    if dtype is None:
+        values = np.asarray(values)
+        dtype = values.dtype
+    if getattr(dtype, "name", None) == "string":  # tf.string
+        return True
+    dtype = np.dtype(dtype) if not hasattr(dtype, "kind") else dtype
+    if dtype.kind in "USa":
+        return True
+    if dtype.kind == "O":
+        flat = np.asarray(values).reshape(-1)
+        return all(isinstance(v, (str, bytes)) for v in flat[:64])
+    return False
 
 
-def add_unknown_words(texts, rate=0.3, before=4, after=3):
-    """Insert random out-of-vocabulary words before and after each caption.
-
-    Used while pre-training the text encoder: it learns that words it has never
-    seen carry no meaning, so a caption phrased in an unseen way ("a picture of
-    the number seven that is thick") still encodes like "seven thick". Each of
-    ``before`` + ``after`` slots holds a filler word with probability ``rate``.
-    """
-    batch = tf.shape(texts)[0]
-    fillers = tf.constant(FILLER_WORDS)
-
-    def words(n):
-        idx = tf.random.uniform([batch, n], 0, len(FILLER_WORDS), dtype=tf.int32)
-        keep = tf.random.uniform([batch, n]) < rate
-        picked = tf.where(keep, tf.gather(fillers, idx), tf.fill([batch, n], ""))
-        return tf.strings.reduce_join(picked, axis=1, separator=" ")
-
-    return tf.strings.strip(tf.strings.join([words(before), texts, words(after)], " "))
+def _dtype_name(values):
+    dtype = getattr(values, "dtype", None)
+    return getattr(dtype, "name", str(dtype)) if dtype is not None else type(values).__name__
 
 
 def check_texts(texts, num_samples=None):
@@ -135,8 +157,8 @@ class Text2ImageGAN(BaseGAN):
     Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016, "Generative Adversarial
     Text to Image Synthesis" (arXiv:1605.05396):
 
-    - the text encoder (`TextVectorization` -> embedding -> GRU, inside the
-      model, vocabulary saved with it) is pre-trained with a joint image-text
+    - the text encoder (`Tokenizer` -> embedding -> GRU; the vocabulary is
+      saved in the model's config) is pre-trained with a joint image-text
       embedding on the training data at the start of the first `fit` (as Reed
       et al. pre-train theirs), then frozen: the GAN sees fixed caption
       embeddings, so the generator and discriminator agree on what a caption means;
@@ -147,7 +169,11 @@ class Text2ImageGAN(BaseGAN):
       ``beta t1 + (1 - beta) t2`` of caption embeddings in the batch (beta 0.5).
 
     Batches are ``(images, captions)`` with captions as strings
-    (``keras_gan.data.load("mnist_captions")`` or any such dataset).
+    (``keras_gan.data.load("mnist_captions")``, a `tf.data.Dataset`, a
+    `keras.utils.PyDataset` or numpy arrays). `fit` turns the captions into
+    token ids before the step, in plain Python on JAX and PyTorch and with the
+    equivalent ``TextVectorization`` in `tf.data` on TensorFlow, so the model
+    trains on every backend; the exported SavedModel takes raw strings.
 
     Args:
         image_shape: (H, W, C) of the images.
@@ -158,6 +184,8 @@ class Text2ImageGAN(BaseGAN):
         base_filters: width of the DCGAN networks.
         d_norm: discriminator normalisation.
         max_tokens, sequence_length: vocabulary size and tokens per caption.
+        vocabulary: the known words, most frequent first (learnt by the first
+            `fit`; given when a saved model is loaded).
         interpolation_weight: weight of the GAN-INT generator term (0 disables it).
         beta: interpolation coefficient of GAN-INT.
         mismatch_weight: weight of the (real image, wrong text) term; the fake
@@ -193,6 +221,7 @@ class Text2ImageGAN(BaseGAN):
         beta=0.5,
         mismatch_weight=0.5,
         encoder_steps=600,
+        vocabulary=(),
         **kwargs,
     ):
         self.image_shape = tuple(int(d) for d in image_shape)
@@ -221,6 +250,13 @@ class Text2ImageGAN(BaseGAN):
             )
         if text_encoder is None:
             text_encoder = text_nets.text_encoder(max_tokens, sequence_length, embed_dim)
+        elif keras.backend.standardize_dtype(text_encoder.inputs[0].dtype) == "string":
+            raise ValueError(
+                "This text-to-image model was saved by an earlier keras-gan whose text encoder "
+                "took raw strings (TextVectorization inside the network). The encoder now takes "
+                "token ids; retrain the model (keras-gan train text2image_mnist)."
+            )
+        self.tokenizer = Tokenizer(vocabulary, self.sequence_length, self.max_tokens)
         if image_encoder is None:
             image_encoder = text_nets.image_encoder(self.image_shape, embed_dim)
         super().__init__(generator, discriminator, **kwargs)
@@ -232,27 +268,18 @@ class Text2ImageGAN(BaseGAN):
 
     # --- text -------------------------------------------------------------------------------
 
-    def xla_support(self):
-        return (
-            False,
-            "the text encoder's TextVectorization runs string ops, which XLA cannot compile",
-        )
+    def tokenize(self, texts):
+        """Captions -> int32 token ids ``[N, sequence_length]`` (0: padding, 1: unknown word)."""
+        return self.tokenizer(texts)
 
     def encode_texts(self, texts):
         """Caption embeddings [N, embed_dim] for a list of strings (validated)."""
         texts = check_texts(texts)
         self._check_vocabulary()
-        out = [
-            keras.ops.convert_to_numpy(
-                self.text_encoder(tf.constant(texts[i : i + 1024])[:, None], training=False)
-            )
-            for i in range(0, len(texts), 1024)
-        ]
-        return np.concatenate(out).astype(np.float32)
+        return self.predict_batches(self.text_encoder, self.tokenize(texts), batch_size=1024)
 
     def _check_vocabulary(self):
-        vectorize = self.text_encoder.get_layer("vectorize")
-        if vectorize.vocabulary_size() <= 2:  # only the padding and [UNK] tokens
+        if not self.tokenizer.vocabulary:
             raise RuntimeError(
                 "Text2ImageGAN's text encoder has no vocabulary yet: it is learnt from the "
                 "training captions by the first fit(). Train the model first (model.fit on "
@@ -260,57 +287,110 @@ class Text2ImageGAN(BaseGAN):
                 "load a trained one with keras_gan.saving.load_model(path)."
             )
 
-    def pretrain_encoders(self, dataset, steps=None, verbose=0):
-        """Fit the vocabulary and train the joint image-text embedding on ``dataset``.
+    def pretrain_encoders(self, x, y=None, steps=None, verbose=0):
+        """Learn the vocabulary and train the joint image-text embedding on ``(x, y)``.
 
-        Called by the first `fit`; afterwards the text encoder is frozen. The
-        captions get random unknown filler words (`add_unknown_words`) so that
-        the encoder ignores words outside its vocabulary.
+        Called by the first `fit`, with what `fit` got; afterwards the text
+        encoder is frozen. Reads ``max(steps, 200)`` batches of (images,
+        captions); the captions get random unknown words (`add_unknown_tokens`)
+        so that the encoder learns to ignore words outside its vocabulary.
 
         Returns:
             the `keras.callbacks.History` of the embedding training.
         """
         steps = int(steps or self.encoder_steps)
-        vectorize = self.text_encoder.get_layer("vectorize")
-        vectorize.adapt(dataset.map(lambda x, t: tf.reshape(t, [-1])).take(max(steps, 200)))
-        vocab = len(vectorize.get_vocabulary())
-        log.info("Text2ImageGAN: vocabulary of %d tokens; pre-training the encoders.", vocab)
+        images, texts, batch_size = _collect(x, y, max(steps, 200))
+        self.tokenizer = Tokenizer.adapt(texts, self.sequence_length, self.max_tokens)
+        log.info(
+            "Text2ImageGAN: vocabulary of %d tokens; pre-training the encoders.",
+            len(self.tokenizer),
+        )
         pair = DualEncoder(self.text_encoder, self.image_encoder)
-        pair.compile(optimizer=keras.optimizers.Adam(1e-3))
-        data = dataset.map(lambda x, t: (x, add_unknown_words(tf.reshape(t, [-1]))))
-        data = data.repeat().take(steps)
-        history = pair.fit(data, epochs=1, verbose=verbose)
+        pair.compile(
+            optimizer=keras.optimizers.Adam(1e-3), loss=symmetric_infonce, metrics=[match_accuracy]
+        )
+        seed = np.random.SeedSequence().entropy if self.seed is None else int(self.seed) % 2**63
+        batches = _PretrainBatches(images, self.tokenize(texts), batch_size, steps, seed)
+        history = pair.fit(batches, epochs=1, verbose=verbose)
         self.encoder_ready.assign(1)
         return history
 
-    def fit(self, x=None, *args, **kwargs):
-        if keras.backend.backend() != "tensorflow":
-            raise NotImplementedError(
-                "Text2ImageGAN trains on the TensorFlow backend only for now: its text encoder "
-                "tokenizes with TextVectorization (TensorFlow string ops). Set "
-                "KERAS_BACKEND=tensorflow; the other families train on JAX and PyTorch too."
-            )
-        if isinstance(x, tf.data.Dataset):
+    def _tokenized(self, x, y=None):
+        """``(x, y)`` as `fit` / `evaluate` take them, with captions turned into token ids."""
+        if is_tf_dataset(x):
+            vectorize = self.tokenizer.tf_layer()
+            import tensorflow as tf
+
+            def ids(images, texts, *rest):
+                return (images, vectorize(tf.reshape(texts, [-1])), *rest)
+
+            return x.map(ids, num_parallel_calls=tf.data.AUTOTUNE), y
+        if isinstance(x, keras.utils.PyDataset):
+            return _TokenizedBatches(x, self.tokenizer), y
+        if y is not None and _is_text(y):
+            return x, self.tokenize(y)
+        return x, y
+
+    def _check_fit_data(self, x, y):
+        """Images and string captions, checked before anything is trained on them."""
+        if is_tf_dataset(x):
             spec = x.element_spec
             if not isinstance(spec, tuple) or len(spec) < 2:
                 self.check_conditions(None)  # raises: images only
+            images_spec, texts_spec = spec[0], spec[1]
             # Bad images fail here, before the encoders are pre-trained on them.
-            shape = [1 if d is None else d for d in spec[0].shape]
-            self.check_samples(tf.zeros(shape, spec[0].dtype))
-            if spec[1].dtype != tf.string:
-                raise TypeError(
-                    "Text2ImageGAN expects (images, captions) with captions as strings; the "
-                    f"dataset yields {spec[1].dtype.name} labels (for class labels use the cgan "
-                    "family)."
-                )
-        if not int(self.encoder_ready.numpy()):
-            if not isinstance(x, tf.data.Dataset):
-                raise TypeError(
-                    "Text2ImageGAN.fit needs a tf.data.Dataset of (images, captions) "
-                    "(e.g. keras_gan.data.load('mnist_captions')) to pre-train its text encoder."
-                )
-            self.pretrain_encoders(x)
-        return super().fit(x, *args, **kwargs)
+            shape = [1 if d is None else d for d in images_spec.shape]
+            self.check_samples(np.zeros(shape, images_spec.dtype.as_numpy_dtype))
+            if texts_spec.dtype.name != "string":
+                self._not_text(texts_spec.dtype.name)
+            return
+        if isinstance(x, keras.utils.PyDataset):
+            batch = x[0]
+            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                self.check_conditions(None)
+            images, texts = batch[0], batch[1]
+        elif x is None:
+            raise TypeError(
+                "Text2ImageGAN.fit needs (images, captions): a tf.data.Dataset or "
+                "keras.utils.PyDataset of such batches (keras_gan.data.load('mnist_captions')), "
+                "or fit(images, captions) with numpy arrays."
+            )
+        else:
+            if y is None:
+                self.check_conditions(None)
+            images, texts = x, y
+        self.check_samples(np.asarray(images[:1], np.float32))
+        if not _is_text(texts):
+            self._not_text(_dtype_name(texts))
+
+    @staticmethod
+    def _not_text(dtype):
+        raise TypeError(
+            "Text2ImageGAN expects (images, captions) with captions as strings; the dataset "
+            f"yields {dtype} labels (for class labels use the cgan family)."
+        )
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if not is_empty_dataset(x):
+            self._check_fit_data(x, y)
+            if not int(keras.ops.convert_to_numpy(self.encoder_ready)):
+                self.pretrain_encoders(x, y)
+            x, y = self._tokenized(x, y)
+            if isinstance(kwargs.get("validation_data"), tuple):
+                kwargs["validation_data"] = self._tokenized(*kwargs["validation_data"][:2])
+            elif kwargs.get("validation_data") is not None:
+                kwargs["validation_data"] = self._tokenized(kwargs["validation_data"])[0]
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        x, y = self._tokenized(x, y)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def train_on_batch(self, x=None, y=None, *args, **kwargs):
+        return super().train_on_batch(*self._tokenized(x, y), *args, **kwargs)
+
+    def test_on_batch(self, x=None, y=None, *args, **kwargs):
+        return super().test_on_batch(*self._tokenized(x, y), *args, **kwargs)
 
     # --- training hooks ---------------------------------------------------------------------------
 
@@ -320,19 +400,20 @@ class Text2ImageGAN(BaseGAN):
                 "Text2ImageGAN trains on (images, captions) batches; the dataset yields images "
                 "only. Use keras_gan.data.load('mnist_captions') or zip your images with texts."
             )
-        y = tf.convert_to_tensor(y)
-        if y.dtype != tf.string:
-            raise TypeError(
-                f"Text2ImageGAN expects captions as strings; the dataset yields {y.dtype.name} "
-                "labels (for class labels use the cgan family)."
-            )
+        dtype = keras.backend.standardize_dtype(y.dtype)
+        if dtype == "string" and keras.backend.backend() == "tensorflow":
+            import tensorflow as tf  # captions straight into a step: tokenize in the graph
+
+            y = self.tokenizer.tf_layer()(tf.reshape(y, [-1]))
+        elif "int" not in dtype:
+            self._not_text(dtype)
         # frozen encoder: fixed embeddings for G and D
-        return tf.stop_gradient(self.text_encoder(tf.reshape(y, [-1, 1]), training=False))
+        return ops.stop_gradient(self.text_encoder(y, training=False))
 
     def discriminator_losses(self, real, fake, cond, fake_cond):
         """GAN-CLS: real/right text vs. real/wrong text and fake/its text."""
         lp = self.loss_pair
-        wrong = tf.roll(cond, shift=1, axis=0)
+        wrong = ops.roll(cond, shift=1, axis=0)
         real_logits = self.discriminate(real, cond, training=True)
         wrong_logits = self.discriminate(real, wrong, training=True)
         fake_logits = self.discriminate(fake, fake_cond, training=True)
@@ -353,10 +434,10 @@ class Text2ImageGAN(BaseGAN):
         threshold = lp.decision_threshold
         if threshold is not None:
             out["d_acc"] = 0.5 * (
-                tf.cast(out["d_real"] > threshold, tf.float32)
-                + tf.cast(out["d_fake"] < threshold, tf.float32)
+                ops.cast(out["d_real"] > threshold, "float32")
+                + ops.cast(out["d_fake"] < threshold, "float32")
             )
-            out["d_text_acc"] = tf.cast(out["d_wrong"] < threshold, tf.float32)
+            out["d_text_acc"] = ops.cast(out["d_wrong"] < threshold, "float32")
         return out
 
     def generator_losses(self, fake, fake_cond, real, cond):
@@ -365,8 +446,8 @@ class Text2ImageGAN(BaseGAN):
         g_loss = lp.generator(self.discriminate(fake, fake_cond, training=True))
         out = {}
         if self.interpolation_weight:
-            batch = tf.shape(fake)[0]
-            t_int = self.beta * fake_cond + (1.0 - self.beta) * tf.roll(fake_cond, 1, axis=0)
+            batch = ops.shape(fake)[0]
+            t_int = self.beta * fake_cond + (1.0 - self.beta) * ops.roll(fake_cond, 1, axis=0)
             z = self.sample_latent(batch)
             fake_int = self.generator([z, t_int], training=True)
             g_int = lp.generator(self.discriminate(fake_int, t_int, training=True))
@@ -433,15 +514,21 @@ class Text2ImageGAN(BaseGAN):
     # --- export --------------------------------------------------------------------------------
 
     def export_networks(self):
-        return [self.sampling_generator, self.text_encoder]
+        # serving_condition's TextVectorization (this vocabulary, as a lookup table):
+        # the SavedModel takes raw strings
+        return [self.sampling_generator, self.text_encoder, self.tokenizer.tf_layer()]
 
     def serving_inputs(self):
+        import tensorflow as tf
+
         examples = np.array(
             ["a thick 7 leaning right", "a 0", "the digit three", "2"], dtype=object
         )
         return [("text", tf.TensorSpec([None], tf.string), examples)]
 
     def serving_condition(self, text):
+        import tensorflow as tf
+
         length = tf.strings.length(tf.strings.strip(text))
         check = tf.debugging.assert_greater(
             tf.reduce_min(tf.concat([length, [1]], 0)),
@@ -449,11 +536,15 @@ class Text2ImageGAN(BaseGAN):
             message="text must be a non-empty caption, e.g. 'a thick 7 leaning right'",
         )
         with tf.control_dependencies([check]):
-            return self.text_encoder(tf.reshape(text, [-1, 1]), training=False)
+            ids = self.tokenizer.tf_layer()(tf.reshape(text, [-1]))
+            return self.text_encoder(ids, training=False)
 
     def export_metadata(self):
-        vocab = self.text_encoder.get_layer("vectorize").get_vocabulary()
-        return {**super().export_metadata(), "vocabulary_size": len(vocab), "text_input": True}
+        return {
+            **super().export_metadata(),
+            "vocabulary_size": len(self.tokenizer),
+            "text_input": True,
+        }
 
     def get_config(self):
         config = super().get_config()
@@ -470,5 +561,27 @@ class Text2ImageGAN(BaseGAN):
             beta=self.beta,
             mismatch_weight=self.mismatch_weight,
             encoder_steps=self.encoder_steps,
+            vocabulary=list(self.tokenizer.vocabulary),
         )
         return config
+
+
+def _collect(x, y, max_batches):
+    """(images float32, captions, batch size) from up to ``max_batches`` batches of ``x``."""
+    if is_tf_dataset(x):
+        batches = ((b[0], b[1]) for b in x.take(max_batches).as_numpy_iterator())
+    elif isinstance(x, keras.utils.PyDataset):
+        batches = (x[i][:2] for i in range(min(len(x), max_batches)))
+    else:
+        batches = iter([(np.asarray(x), np.asarray(y))])
+    images, texts, batch_size = [], [], 0
+    for im, tx in batches:
+        im = np.asarray(keras.ops.convert_to_numpy(im), np.float32)
+        images.append(im)
+        texts.extend(t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in np.ravel(tx))
+        batch_size = max(batch_size, len(im))
+    if not images:
+        raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")
+    if is_tf_dataset(x) or isinstance(x, keras.utils.PyDataset):
+        return np.concatenate(images), np.array(texts, dtype=object), batch_size
+    return images[0], np.array(texts, dtype=object), min(64, len(images[0]))

@@ -1,7 +1,7 @@
 """Networks of the text-to-image GAN (Reed et al. 2016, sized for 28x28 digits).
 
-- `text_encoder`: raw strings -> unit-length embeddings. A `TextVectorization`
-  layer (vocabulary saved with the model) -> token embedding -> GRU -> Dense.
+- `text_encoder`: token ids (`keras_gan.families.text2image.tokenizer`) ->
+  unit-length embeddings: token embedding -> GRU -> Dense.
 - `image_encoder`: images -> unit-length embeddings in the same space (the
   other half of the joint image-text embedding the text encoder is trained with).
 - `text_generator`: [z, text embedding] -> image; the embedding is reduced to
@@ -26,23 +26,15 @@ def text_encoder(
     embed_dim=128,
     token_dim=64,
     units=128,
-    vocabulary=None,
     name="text_encoder",
 ):
-    """strings [batch, 1] -> unit-norm embeddings [batch, embed_dim]."""
-    text = keras.Input((1,), dtype="string", name="text")
-    vectorize = layers.TextVectorization(
-        max_tokens=max_tokens,
-        output_sequence_length=sequence_length,
-        vocabulary=vocabulary,
-        name="vectorize",
-    )
-    ids = vectorize(text)
+    """token ids [batch, sequence_length] (0: padding) -> unit-norm embeddings [batch, embed_dim]."""
+    ids = keras.Input((int(sequence_length),), dtype="int32", name="token_ids")
     h = layers.Embedding(max_tokens, token_dim, mask_zero=True, name="tokens")(ids)
     h = layers.GRU(units, name="gru")(h)
     h = layers.Dense(embed_dim, name="project")(h)
     out = layers.UnitNormalization(name="unit")(h)
-    return keras.Model(text, out, name=name)
+    return keras.Model(ids, out, name=name)
 
 
 def image_encoder(image_shape, embed_dim=128, filters=32, name="image_encoder"):
