@@ -1,8 +1,9 @@
-"""Callbacks for GAN training: sample grids (PNG, GIF, TensorBoard)."""
+"""Callbacks for GAN training: sample grids (PNG, GIF, TensorBoard), metrics, guards, a step clock."""
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import keras
@@ -12,6 +13,31 @@ from PIL import Image
 from keras_gan import images as images_lib
 
 log = logging.getLogger("keras_gan")
+
+
+class StepClock(keras.callbacks.Callback):
+    """Times the steady training step of each `fit`: ``steady_seconds`` per step.
+
+    From the start of the first batch to the end of the last step, divided by
+    the steps. JAX (and PyTorch on a GPU) dispatch steps asynchronously, so the
+    end is taken after reading a model variable back, which waits for the last
+    step to finish. Used by ``tools/benchmark.py`` and ``tools/train_gpu.py``.
+
+    Attributes (after each `fit`): ``starts`` (batch start times), ``end``,
+    ``elapsed`` (seconds) and ``steady_seconds`` (seconds per step).
+    """
+
+    def on_train_begin(self, logs=None):
+        self.starts = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.starts.append(time.perf_counter())
+
+    def on_train_end(self, logs=None):
+        keras.ops.convert_to_numpy(self.model.weights[0])  # waits for async steps
+        self.end = time.perf_counter()
+        self.elapsed = self.end - self.starts[0] if self.starts else 0.0
+        self.steady_seconds = self.elapsed / max(len(self.starts), 1)
 
 
 class SampleGrid(keras.callbacks.Callback):

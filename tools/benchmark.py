@@ -94,6 +94,7 @@ def measure_one(
     import keras
 
     from keras_gan import data, zoo
+    from keras_gan.callbacks import StepClock
 
     assert keras.backend.backend() == backend, (keras.backend.backend(), backend)
     if inter_op:
@@ -131,30 +132,13 @@ def measure_one(
         x, y = first if isinstance(first, tuple) else (first, None)
         cached = data.ArrayBatches(x, y, batch_size=bs, shuffle=False, scale=False, repeat=True)
 
-    class Clock(keras.callbacks.Callback):
-        """The steady step: from the first batch start to the end of the last step.
-
-        JAX (and PyTorch on a GPU) dispatch steps asynchronously, so batch starts
-        alone measure dispatch: the end is taken after reading a variable back,
-        which waits for the last step to finish."""
-
-        def on_train_begin(self, logs=None):
-            self.starts = []
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self.starts.append(time.perf_counter())
-
-        def on_train_end(self, logs=None):
-            keras.ops.convert_to_numpy(self.model.g_optimizer.iterations)
-            self.end = time.perf_counter()
-
-    clock = Clock()
+    clock = StepClock()
 
     def timed(ds):
         t = time.perf_counter()
         model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False, callbacks=[clock])
         wall = time.perf_counter() - t
-        steady = (clock.end - clock.starts[0]) / len(clock.starts)
+        steady = clock.steady_seconds
         return steady, wall
 
     model.fit(real, steps_per_epoch=warmup, epochs=1, verbose=0)

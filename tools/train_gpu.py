@@ -52,40 +52,23 @@ def devices():
 
 
 def bench(preset, steps, warmup, batch_size=None):
-    import keras
 
     from keras_gan import zoo
+    from keras_gan.callbacks import StepClock
 
     overrides = {"batch_size": batch_size} if batch_size else {}
     loaded = zoo.load(preset, **overrides)
     model, dataset = loaded.model, loaded.dataset
     bs = int(loaded.preset["train"]["batch_size"])
 
-    class Clock(keras.callbacks.Callback):
-        """The steady step: from the first batch start to the end of the last step.
-
-        JAX (and PyTorch on a GPU) dispatch steps asynchronously, so batch starts
-        alone measure dispatch: the end is taken after reading a variable back,
-        which waits for the last step to finish."""
-
-        def on_train_begin(self, logs=None):
-            self.starts = []
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self.starts.append(time.perf_counter())
-
-        def on_train_end(self, logs=None):
-            keras.ops.convert_to_numpy(self.model.g_optimizer.iterations)
-            self.end = time.perf_counter()
-
-    clock = Clock()
+    clock = StepClock()
     model.fit(dataset, steps_per_epoch=warmup, epochs=1, verbose=0)
     per_epoch = len(dataset) if hasattr(dataset, "__len__") else steps
     done, times = 0, []
     while done < steps:
         n = min(per_epoch, steps - done)
         model.fit(dataset, steps_per_epoch=n, epochs=1, verbose=0, callbacks=[clock])
-        times.append((clock.end - clock.starts[0], len(clock.starts)))
+        times.append((clock.elapsed, len(clock.starts)))
         done += n
     seconds = sum(t for t, _ in times)
     counted = sum(k for _, k in times)

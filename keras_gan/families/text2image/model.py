@@ -321,6 +321,7 @@ class Text2ImageGAN(BaseGAN):
             vectorize = self.tokenizer.tf_layer()
             import tensorflow as tf
 
+            @tf.autograph.experimental.do_not_convert
             def ids(images, texts, *rest):
                 return (images, vectorize(tf.reshape(texts, [-1])), *rest)
 
