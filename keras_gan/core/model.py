@@ -378,7 +378,29 @@ class GANModel(keras.Model):
     def fit(self, x=None, *args, **kwargs):
         if is_empty_dataset(x):
             raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")
-        return super().fit(x, *args, **kwargs)
+        if backend.name() != "jax":
+            return super().fit(x, *args, **kwargs)
+        # Keras's JAX trainer detaches the variables' values while it trains and
+        # donates them to each step; a step that fails (an out-of-range label)
+        # would leave the model without weights. Keep the start of this fit.
+        variables = list(
+            {
+                id(v): v
+                for v in self.variables
+                + list(getattr(self.optimizer, "variables", []))
+                + self.metrics_variables
+            }.values()
+        )
+        start = [keras.ops.copy(v.value) for v in variables]
+        try:
+            return super().fit(x, *args, **kwargs)
+        except Exception:
+            lost = any(v._value is None or v._value.is_deleted() for v in variables)
+            if lost:  # the last completed step's state was donated too: back to the start
+                for v, value in zip(variables, start):
+                    v.assign(value)
+                log.warning("fit() failed; the model's variables are as they were before it.")
+            raise
 
     # --- hooks ----------------------------------------------------------------
 

@@ -7,12 +7,6 @@ written. Together they show: train anywhere, load anywhere, serve with TF
 Serving.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
@@ -23,44 +17,7 @@ from keras_gan.core import families, get_family
 pytest.importorskip("jax", reason='needs pip install -e ".[jax]"')
 pytest.importorskip("torch", reason='needs pip install -e ".[torch]"')
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKER = Path(__file__).with_name("worker.py")
-BACKENDS = ["jax", "torch"]
-
-
-def run(backend, *args, timeout=1200, env=None):
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    env.pop("PYTEST_XDIST_WORKER", None)
-    proc = subprocess.run(
-        [sys.executable, *map(str, args)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
-    return proc
-
-
-def worker(backend, *args, env=None):
-    return json.loads(run(backend, WORKER, *args, env=env).stdout.strip().splitlines()[-1])
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_every_family_keeps_the_contract_on(backend):
-    """fit, the last smaller batch, save/reload with equal continued training, errors, XLA."""
-    run(
-        backend,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-n",
-        "0",
-        "tests/families/test_contract.py",
-    )
+from .helpers import BACKENDS, worker
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -80,6 +37,19 @@ def test_learns_the_ring_on(backend):
     stats = worker(backend, "learn")["results"]
     assert stats["modes_captured"] >= 7, stats
     assert stats["high_quality"] > 0.2, stats
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_fit_loses_nothing_on(backend):
+    """A label out of range fails the second step with its message; the model keeps
+    the state of before the fit or after its last completed step, and trains on."""
+    out = worker(backend, "failed-fit")["results"]
+    assert out["message"] and "label" in out["message"], out
+    assert out["finite"], out
+    assert (out["steps_at_failure"] == 2 and out["variables_changed"] == 0) or out[
+        "steps_at_failure"
+    ] == 3, out
+    assert out["steps"] == out["steps_at_failure"] + 2 and out["samples"] == [2, 16, 16, 1]
 
 
 def _families_on(backend):

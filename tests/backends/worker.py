@@ -13,6 +13,9 @@
     KERAS_BACKEND=jax python tests/backends/worker.py no-tensorflow
         trains DCGAN on real MNIST through keras_gan.data and checks that
         TensorFlow was never imported.
+    KERAS_BACKEND=jax python tests/backends/worker.py failed-fit
+        an out-of-range label fails fit with its message and loses nothing: the
+        weights are those of before, and the model trains on.
     KERAS_BACKEND=jax python tests/backends/worker.py learn
         trains WGAN-GP on the 8-mode ring (tests/families/test_wgan.py's recipe) and
         reports its mode coverage: the known answer is 8 modes.
@@ -115,6 +118,38 @@ def no_tensorflow():
     }
 
 
+def failed_fit():
+    from keras_gan import data
+    from keras_gan.core import get_family
+
+    fam = get_family("cgan")
+    model = fam.make_model()
+    model.compile()
+    x, y = fam.make_batch(16)
+    model.fit(data.ArrayBatches(x, y, batch_size=8, shuffle=False, scale=False), verbose=0)
+    before = [keras.ops.convert_to_numpy(v) for v in model.variables]
+    bad = y.copy()
+    bad[11] = 7  # 3 classes: the second batch fails
+    try:
+        model.fit(data.ArrayBatches(x, bad, batch_size=8, shuffle=False, scale=False), verbose=0)
+        message = None
+    except Exception as e:  # JaxRuntimeError on JAX, ValueError on PyTorch
+        message = str(e)
+    after = [keras.ops.convert_to_numpy(v) for v in model.variables]
+    changed = sum(not np.array_equal(a, b) for a, b in zip(before, after))
+    at_failure = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+    finite = all(np.isfinite(a).all() for a in after if np.issubdtype(a.dtype, np.floating))
+    model.fit(data.ArrayBatches(x, y, batch_size=8, shuffle=False, scale=False), verbose=0)
+    return {
+        "message": message,
+        "variables_changed": changed,
+        "steps_at_failure": at_failure,
+        "finite": bool(finite),
+        "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
+        "samples": list(model.generate(seeds=[1, 2], labels=[0, 2]).shape),
+    }
+
+
 def learn():
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from keras_gan.data import toy
@@ -162,6 +197,8 @@ if __name__ == "__main__":
         out = load(Path(rest[0]))
     elif mode == "no-tensorflow":
         out = no_tensorflow()
+    elif mode == "failed-fit":
+        out = failed_fit()
     elif mode == "learn":
         out = learn()
     elif mode == "data-parallel":

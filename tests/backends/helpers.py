@@ -1,0 +1,30 @@
+"""Child processes under another Keras backend, for the backend matrix tests."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = Path(__file__).with_name("worker.py")
+BACKENDS = ["jax", "torch"]
+
+
+def run(backend, *args, timeout=1200, env=None):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    proc = subprocess.run(
+        [sys.executable, *map(str, args)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+    return proc
+
+
+def worker(backend, *args, env=None):
+    return json.loads(run(backend, WORKER, *args, env=env).stdout.strip().splitlines()[-1])
