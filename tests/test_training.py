@@ -15,6 +15,7 @@ from keras_gan import training
 from keras_gan.callbacks import TrainingGuard
 from keras_gan.models import GAN
 from keras_gan.saving import load_model
+from tests.backends.helpers import child_env
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 RUN = [
@@ -40,7 +41,7 @@ RUN = [
 def cli(*args, backend="tensorflow", **kwargs):
     return subprocess.Popen(
         [sys.executable, "-m", "keras_gan.cli", *args],
-        env={**ENV, "KERAS_BACKEND": backend},
+        env=child_env(backend, ENV),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -52,7 +52,6 @@ def devices():
 
 
 def bench(preset, steps, warmup, batch_size=None):
-
     from keras_gan import zoo
     from keras_gan.callbacks import StepClock
 

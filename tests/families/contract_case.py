@@ -150,6 +150,10 @@ class ContractCase:
     @pytest.mark.skipif(
         keras.backend.backend() == "torch", reason="jit_compile on PyTorch is torch.compile"
     )
+    @pytest.mark.skipif(
+        keras.backend.backend() == "jax",
+        reason="every JAX step is XLA-compiled: the other contract tests already run it",
+    )
     def test_xla_compiled_step_runs_or_says_why_not(self):
         model = self.make_model()
         ok, reason = model.xla_support()
