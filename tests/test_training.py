@@ -52,7 +52,12 @@ def cli(*args, backend="tensorflow", **kwargs):
 def _backends():
     import importlib.util
 
-    return ["tensorflow"] + [b for b in ("jax", "torch") if importlib.util.find_spec(b)]
+    # JAX and PyTorch: in the slow run (`pytest -m slow`), to keep the default run under 30 min
+    return ["tensorflow"] + [
+        pytest.param(b, marks=pytest.mark.slow)
+        for b in ("jax", "torch")
+        if importlib.util.find_spec(b)
+    ]
 
 
 @pytest.mark.parametrize("backend", _backends())

@@ -30,7 +30,10 @@ def test_training_never_imports_tensorflow_on(backend):
     assert out["unpaired"] == "UnpairedBatches" and out["cyclegan_steps"] == 3
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "backend",
+    ["jax", pytest.param("torch", marks=pytest.mark.slow)],  # torch: 85-110 s
+)
 def test_learns_the_ring_on(backend):
     """The known answer on every backend: WGAN-GP (its double-differentiated penalty
     included) finds the 8 modes of the ring, as on TensorFlow (tests/families/test_wgan.py)."""
