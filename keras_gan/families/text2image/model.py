@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan.core.model import is_empty_dataset, is_tf_dataset
+from keras_gan.core.model import first_batch, is_empty_dataset, is_tf_dataset
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.text2image import networks as text_nets
 from keras_gan.families.text2image.tokenizer import Tokenizer, add_unknown_tokens
@@ -346,7 +346,7 @@ class Text2ImageGAN(BaseGAN):
                 self._not_text(texts_spec.dtype.name)
             return
         if isinstance(x, keras.utils.PyDataset):
-            batch = x[0]
+            batch = first_batch(x)
             if not isinstance(batch, (tuple, list)) or len(batch) < 2:
                 self.check_conditions(None)
             images, texts = batch[0], batch[1]
