@@ -28,7 +28,7 @@ def _overrides(args):
             raise ValueError(f"--set expects KEY=VALUE; got {item!r}.")
         key, value = item.split("=", 1)
         out[key.strip()] = _parse_value(value)
-    for key in ("epochs", "batch_size", "steps_per_epoch"):
+    for key in ("epochs", "batch_size", "steps_per_epoch", "precision"):
         value = getattr(args, key, None)
         if value is not None:
             out[key] = value
@@ -332,6 +332,13 @@ def build_parser():
         "--strategy",
         choices=["default", "mirrored", "multiworker", "tpu", "data_parallel"],
         default=None,
+    )
+    s.add_argument(
+        "--precision",
+        choices=["float32", "mixed_bfloat16", "mixed_float16", "auto"],
+        default=None,
+        help="dtype policy of the model (the preset's train.precision, default float32); "
+        "auto: mixed_bfloat16 where the GPU/CPU computes bfloat16 natively, else float32",
     )
     s.add_argument(
         "--no-resume", action="store_true", help="start afresh even if --out holds checkpoints"

@@ -33,6 +33,8 @@ DEFAULTS = {
         "steps_per_epoch": None,
         "sample_every": 1,
         "num_samples": 64,
+        # the dtype policy the model is built with (see build_model)
+        "precision": "float32",
     },
 }
 
@@ -78,7 +80,7 @@ def get_preset(name) -> dict:
 
 
 # Settings with one home: the section they must be written in.
-HOMES = {"batch_size": "train", "epochs": "train", "steps_per_epoch": "train"}
+HOMES = {"batch_size": "train", "epochs": "train", "steps_per_epoch": "train", "precision": "train"}
 
 
 def _check_homes(preset, where):
@@ -131,12 +133,28 @@ def resolve(name_or_preset, **overrides) -> dict:
 
 
 def build_model(preset: dict, strategy=None):
-    """Build and compile the model a resolved preset describes (in ``strategy``'s scope)."""
-    from keras_gan import registry
+    """Build and compile the model a resolved preset describes (in ``strategy``'s scope).
+
+    ``train.precision`` (default "float32") is the Keras dtype policy its layers
+    are built with: "mixed_bfloat16", "mixed_float16", or "auto" (bfloat16
+    where the hardware computes it natively, else float32; see
+    `keras_gan.backend.native_bfloat16`). The global policy is left as it was.
+    """
+    from keras_gan import backend, registry
 
     if strategy is not None:
         with strategy.scope():
             return build_model(preset)
+    policy = backend.resolve_precision(preset.get("train", {}).get("precision", "float32"))
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        return _build_model(preset, registry)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build_model(preset, registry):
 
     model_cfg = dict(preset["model"])
     family = model_cfg.pop("family", None)

@@ -20,7 +20,12 @@ step time that goes away when the pipeline is replaced by one cached batch:
 1 - t(cached batch) / t(real pipeline). Peak memory is the process's maximum
 resident set size (ru_maxrss). "keras.io loop" runs the train_step of the
 keras.io DCGAN example (real and fake in one discriminator call, noisy labels,
-binary cross-entropy) on the same networks and batch, for comparison.
+binary cross-entropy) on the same networks and batch, for comparison: as
+written (``--keras-io literal``; under Keras 3 its networks run without
+``training=True``, so batch norm stays in inference mode) and with
+``training=True`` (``--keras-io train``, the like-for-like baseline).
+``--variants`` alternates preset overrides of our own loop, e.g.
+``default model.reuse_fake_batch=true``.
 """
 
 from __future__ import annotations
@@ -39,8 +44,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _keras_io_model(model):
-    """The keras.io "DCGAN overriding train_step" loop around our networks."""
+def _keras_io_model(model, training=None):
+    """The keras.io "DCGAN overriding train_step" loop around our networks.
+
+    The tutorial calls its networks without ``training`` (its networks have no
+    batch norm). Under Keras 3 that leaves batch norm in inference mode (no
+    batch statistics, never-updated moving averages): less work, and not the
+    training our networks need. ``training=True`` runs the same loop with the
+    networks in training mode, the like-for-like baseline for our step.
+    """
     import keras
     import tensorflow as tf
 
@@ -59,18 +71,19 @@ def _keras_io_model(model):
         def train_step(self, real_images):
             batch_size = tf.shape(real_images)[0]
             z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-            generated = self.generator(z)
+            generated = self.generator(z, training=training)
             combined = tf.concat([generated, real_images], axis=0)
             labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)
             labels += 0.05 * tf.random.uniform(tf.shape(labels))
             with tf.GradientTape() as tape:
-                d_loss = self.loss_fn(labels, self.discriminator(combined))
+                d_loss = self.loss_fn(labels, self.discriminator(combined, training=training))
             grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
             z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
             with tf.GradientTape() as tape:
+                fake = self.generator(z, training=training)
                 g_loss = self.loss_fn(
-                    tf.zeros((batch_size, 1)), self.discriminator(self.generator(z))
+                    tf.zeros((batch_size, 1)), self.discriminator(fake, training=training)
                 )
             grads = tape.gradient(g_loss, self.generator.trainable_weights)
             self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
@@ -90,6 +103,7 @@ def measure_one(
     mixed=None,
     inter_op=None,
     backend="tensorflow",
+    variant="default",
 ):
     import keras
 
@@ -105,11 +119,12 @@ def measure_one(
     if mixed:
         keras.config.set_dtype_policy(mixed)
     overrides = {"batch_size": batch_size} if batch_size else {}
+    overrides.update(parse_variant(variant))
     loaded = zoo.load(preset, **overrides)
     model, dataset = loaded.model, loaded.dataset
     bs = int(loaded.preset["train"]["batch_size"])
     if keras_io:
-        model = _keras_io_model(model)
+        model = _keras_io_model(model, training=True if keras_io == "train" else None)
         model.compile(
             keras.optimizers.Adam(2e-4, beta_1=0.5),
             keras.optimizers.Adam(2e-4, beta_1=0.5),
@@ -150,7 +165,10 @@ def measure_one(
     return {
         "preset": preset,
         "backend": backend,
-        "loop": "keras.io" if keras_io else "keras-gan",
+        "loop": {False: "keras-gan", "literal": "keras.io", "train": "keras.io training=True"}[
+            keras_io
+        ],
+        "variant": variant,
         "xla": bool(jit),
         "policy": mixed or "float32",
         "inter_op": inter_op or "default",
@@ -164,6 +182,20 @@ def measure_one(
         "data_wait_share": round(max(0.0, 1.0 - t_cached / t_real), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def parse_variant(text):
+    """ "default" or "KEY=VALUE,KEY=VALUE" (preset overrides, values as JSON) -> dict."""
+    if text in (None, "default"):
+        return {}
+    out = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
 
 
 def machine():
@@ -194,6 +226,21 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--xla", choices=["both", "on", "off"], default="both")
     p.add_argument("--no-keras-io", action="store_true", help="skip the keras.io loop comparison")
+    p.add_argument(
+        "--keras-io",
+        nargs="+",
+        default=["literal", "train"],
+        choices=["literal", "train"],
+        help="keras.io loop as written (literal: batch norm left in inference mode) and/or "
+        "with training=True",
+    )
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        default=["default"],
+        help="preset overrides to compare, each 'default' or KEY=VALUE[,KEY=VALUE] "
+        "(e.g. model.reuse_fake_batch=true); alternated like the rest",
+    )
     p.add_argument(
         "--mixed",
         nargs="+",
@@ -241,10 +288,12 @@ def main(argv=None):
                     common = dict(preset=preset, inter_op=inter_op, mixed=mixed, backend=backend)
                     # JAX always runs XLA-compiled steps; jit_compile does not apply.
                     for jit in jits if backend != "jax" else [True]:
-                        configs.append(dict(common, jit=jit, keras_io=False))
+                        for variant in args.variants:
+                            configs.append(dict(common, jit=jit, keras_io=False, variant=variant))
                     if not args.no_keras_io and preset.startswith("dcgan"):
                         for jit in jits if backend == "tensorflow" else []:
-                            configs.append(dict(common, jit=jit, keras_io=True))
+                            for mode in args.keras_io:
+                                configs.append(dict(common, jit=jit, keras_io=mode))
     for cfg in configs:
         cfg.update(
             steps=args.steps,
@@ -292,13 +341,14 @@ def main(argv=None):
     if args.markdown:
         print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
         print(
-            "| preset | backend | loop | XLA | policy | inter-op | batch | steps/s (median) | "
-            "spread | runs | images/s | data wait | peak RSS MB |"
+            "| preset | backend | loop | variant | XLA | policy | inter-op | batch | "
+            "steps/s (median) | spread | runs | images/s | data wait | peak RSS MB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(
-                f"| {r['preset']} | {r['backend']} | {r['loop']} | {'on' if r['xla'] else 'off'} | "
+                f"| {r['preset']} | {r['backend']} | {r['loop']} | {r.get('variant', '-')} | "
+                f"{'on' if r['xla'] else 'off'} | "
                 f"{r['policy']} | "
                 f"{r['inter_op']} | {r['batch_size']} | {r['steps_per_s']} | {r['spread']} | "
                 f"{', '.join(map(str, r['steps_per_s_runs']))} | {r['images_per_s']} | "

@@ -119,6 +119,14 @@ def main(argv=None):
     p.add_argument("--no-write", action="store_true", help="print, do not update zoo/PRESET.json")
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a preset setting (as keras-gan train --set); the figures are then "
+        "printed, never recorded in the zoo entry",
+    )
+    p.add_argument(
         "--seeds",
         type=int,
         nargs="+",
@@ -127,7 +135,14 @@ def main(argv=None):
     args = p.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
 
-    preset = zoo.get_preset(args.preset)
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key.strip()] = json.loads(value)
+        except ValueError:
+            overrides[key.strip()] = value
+    preset = zoo.resolve(args.preset, **overrides)
     out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
     wall, cpu = time.time(), time.process_time()
     result = training.train(preset, out_dir, verbose=args.verbose)
@@ -148,13 +163,14 @@ def main(argv=None):
         "epochs": preset["train"]["epochs"],
         "steps_per_epoch": preset["train"].get("steps_per_epoch"),
         "batch_size": preset["train"]["batch_size"],
+        **({"overrides": overrides} if overrides else {}),
         **budget,
     }
     if args.seeds and preset["data"]["name"] == "gaussian_1d":
         entries.append(seed_sweep(preset, args.seeds, out_dir))
     entries = [{**e, **stamp} for e in entries]
     print(json.dumps(entries, indent=2))
-    if not args.no_write:
+    if not args.no_write and not overrides:
         path = zoo.preset_dir() / f"{args.preset}.json"
         data = json.loads(path.read_text())
         data["results"] = entries

@@ -277,14 +277,26 @@ class GANModel(keras.Model):
 
     # --- steps ----------------------------------------------------------------
 
-    def minimize(self, terms_fn, side, loss_key=None):
-        """Differentiate ``terms_fn()[loss_key]`` and update one side ("g" or "d")."""
+    def minimize(self, terms_fn, side, loss_key=None, recorded=None):
+        """Differentiate ``terms_fn()[loss_key]`` and update one side ("g" or "d").
+
+        ``recorded``: a `keras_gan.backend.record`-ed forward pass that
+        ``terms_fn`` reads; the gradient flows back through it.
+        """
         if side == "g":
             return backend.minimize(
-                terms_fn, self.generator_variables(), self.g_optimizer, loss_key or "g_loss"
+                terms_fn,
+                self.generator_variables(),
+                self.g_optimizer,
+                loss_key or "g_loss",
+                recorded=recorded,
             )
         return backend.minimize(
-            terms_fn, self.discriminator_variables(), self.d_optimizer, loss_key or "d_loss"
+            terms_fn,
+            self.discriminator_variables(),
+            self.d_optimizer,
+            loss_key or "d_loss",
+            recorded=recorded,
         )
 
     def random(self, kind, batch_size, tail=()):

@@ -23,8 +23,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gan import backend, penalties
 from keras_gan import losses as losses_lib
-from keras_gan import penalties
 from keras_gan.core.model import GANModel, is_empty_dataset, is_tf_dataset
 from keras_gan.core.seeds import latent_from_seeds, resolve_seeds
 from keras_gan.core.signatures import generator_endpoints
@@ -50,6 +50,11 @@ class BaseGAN(GANModel):
         ema_decay: keep an exponential moving average of the generator weights
             with this decay (e.g. 0.999); sampling and export use it. None
             disables it.
+        reuse_fake_batch: the generator update reuses the fake batch of the last
+            discriminator update (same noise, one generator forward pass per
+            step, as in PyTorch's reference DCGAN) instead of drawing new
+            noise and running the generator again. False follows Goodfellow
+            et al.'s Algorithm 1 literally.
         seed: seed of the model's `keras.random.SeedGenerator` (training noise).
 
     Example:
@@ -69,6 +74,7 @@ class BaseGAN(GANModel):
         r1_weight=0.0,
         clip_value=None,
         ema_decay=None,
+        reuse_fake_batch=False,
         seed=None,
         **kwargs,
     ):
@@ -100,6 +106,7 @@ class BaseGAN(GANModel):
         self.r1_weight = float(r1_weight)
         self.clip_value = None if clip_value is None else float(clip_value)
         self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.reuse_fake_batch = bool(reuse_fake_batch)
         # Derived from the networks: the size of z and the shape of one sample.
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.data_shape = tuple(int(d) for d in generator.outputs[0].shape[1:])
@@ -315,37 +322,49 @@ class BaseGAN(GANModel):
             g_loss = g_loss + extra
         return {**logs, "g_loss": g_loss}
 
-    def _discriminator_step(self, real, cond):
-        batch = ops.shape(real)[0]
+    def _fake_batch(self, cond, batch):
+        """(forward pass of the generator on fresh noise, the fake conditions)."""
         z = self.sample_latent(batch)
         fake_cond = self.sample_fake_conditions(cond, batch)
-        # No gradient flows into the generator here, so it runs outside the tape.
-        fake = ops.stop_gradient(self.generator(self.generator_inputs(z, fake_cond), training=True))
+        return (
+            lambda: self.generator(self.generator_inputs(z, fake_cond), training=True),
+            fake_cond,
+        )
+
+    def _discriminator_step(self, real, cond, keep=False):
+        """One discriminator update: (its terms, with ``keep`` the recorded fake batch)."""
+        forward, fake_cond = self._fake_batch(cond, ops.shape(real)[0])
+        recorded = backend.record(forward) if keep else None
+        # No gradient flows into the generator here: the discriminator sees a stopped copy.
+        fake = ops.stop_gradient(forward() if recorded is None else recorded.output)
         terms = self.minimize(lambda: self.discriminator_losses(real, fake, cond, fake_cond), "d")
         if self.clip_value is not None:
             penalties.clip_weights(self.discriminator_variables(), self.clip_value)
-        return terms
+        return terms, ((recorded, fake_cond) if keep else None)
 
-    def _generator_step(self, real, cond):
-        batch = ops.shape(real)[0]
-        z = self.sample_latent(batch)
-        fake_cond = self.sample_fake_conditions(cond, batch)
+    def _generator_step(self, real, cond, kept=None):
+        if kept is None:  # Algorithm 1: new noise for the generator update
+            forward, fake_cond = self._fake_batch(cond, ops.shape(real)[0])
+            recorded = None
+        else:
+            (recorded, fake_cond), forward = kept, None
 
         def terms():
-            fake = self.generator(self.generator_inputs(z, fake_cond), training=True)
+            fake = forward() if recorded is None else recorded.value()
             return self.generator_losses(fake, fake_cond, real, cond)
 
-        out = self.minimize(terms, "g")
+        out = self.minimize(terms, "g", recorded=recorded)
         self._update_ema()
         return out
 
     def train_step(self, data):
         real, cond = self.unpack_batch(data)
-        logs = {}
+        logs, kept = {}, None
         if self.discriminator is not None:
-            for _ in range(self.d_steps):
-                logs = self._discriminator_step(real, cond)
-        logs = {**logs, **self._generator_step(real, cond)}
+            for i in range(self.d_steps):
+                keep = self.reuse_fake_batch and i == self.d_steps - 1
+                logs, kept = self._discriminator_step(real, cond, keep=keep)
+        logs = {**logs, **self._generator_step(real, cond, kept)}
         return self.update_trackers(logs)
 
     def test_step(self, data):
@@ -463,5 +482,6 @@ class BaseGAN(GANModel):
             r1_weight=self.r1_weight,
             clip_value=self.clip_value,
             ema_decay=self.ema_decay,
+            reuse_fake_batch=self.reuse_fake_batch,
         )
         return config

@@ -65,8 +65,14 @@ def test_trained_on_backend_loads_here_and_exports_the_same_samples(backend, tmp
     and exports a SavedModel whose serving signature gives the same samples."""
     import tensorflow as tf
 
-    steps = worker(backend, "train", tmp_path)["results"]
+    results = worker(backend, "train", tmp_path)["results"]
+    steps = results["steps"]
     assert set(steps) == set(_families_on(backend)) and all(s == 2 for s in steps.values())
+    # reuse_fake_batch: the recorded generator pass gives the update of a second pass
+    # on the same noise (JAX runs that second pass inside its differentiated function).
+    reuse = results["reuse_fake_batch"]
+    assert reuse["max_difference"] < 1e-5 and reuse["min_update"] > 1e-5, reuse
+    assert reuse["generator_calls"] == ([2, 2] if backend == "jax" else [1, 2]), reuse
     for name in _families_on(backend):
         fam = get_family(name)
         model = saving.load_model(tmp_path / f"{name}.keras")

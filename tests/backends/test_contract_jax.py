@@ -10,6 +10,11 @@ from .helpers import run
 pytest.importorskip("jax", reason='needs pip install -e ".[jax]"')
 
 
+# Slow: over 900 s on an AVX2-only 2-core CPU (429 s on an AVX-512 Xeon), where XLA's
+# CPU convolutions are slow. JAX keeps six checks in the default run (tests/backends/
+# test_backends.py): training without TensorFlow, .keras files both ways with export,
+# the ring's 8 modes, a failed fit losing nothing, and DataParallel on two devices.
+@pytest.mark.slow
 def test_every_family_keeps_the_contract_on_jax():
     run(
         "jax",

@@ -2,7 +2,8 @@
 
     KERAS_BACKEND=jax python tests/backends/worker.py train DIR
         trains each family's tiny model for two steps, saves DIR/<family>.keras and
-        DIR/<family>.npz (its answer to the family's serving request).
+        DIR/<family>.npz (its answer to the family's serving request); also runs
+        reuse_fake_batch_check (one generator pass per step gives the update of two).
     KERAS_BACKEND=jax python tests/backends/worker.py load DIR
         loads DIR/<family>.keras (saved under another backend), checks its answer
         against DIR/<family>.npz, and trains it one more step.
@@ -55,7 +56,54 @@ def train(out):
         request = fam.request(3)
         np.savez(out / f"{fam.name}.npz", probe=fam.probe(model, request))
         results[fam.name] = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
-    return results
+    return {"steps": results, "reuse_fake_batch": reuse_fake_batch_check()}
+
+
+def reuse_fake_batch_check():
+    """One step with ``reuse_fake_batch=True`` against the same step that runs the
+    generator again on the same noise: the updates must be equal.
+
+    Returns the largest difference over both networks' trainable weights, and how
+    many generator calls a step made in each (eager, so each call is counted).
+    """
+    from keras_gan import backend
+    from keras_gan.models import DCGAN
+
+    batch = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+
+    def one_step(recompute):
+        keras.utils.set_random_seed(0)
+        model = DCGAN(
+            image_shape=(16, 16, 1), latent_dim=8, base_filters=4, reuse_fake_batch=True, seed=0
+        )
+        model.compile(run_eagerly=True)
+        before = [
+            keras.ops.convert_to_numpy(w).copy()
+            for w in model.generator.trainable_weights + model.discriminator.trainable_weights
+        ]
+        calls = []
+        forward = model.generator.call
+        model.generator.call = lambda *a, **k: calls.append(1) or forward(*a, **k)
+        record = backend.record
+        if recompute:  # the reference: the generator runs again in the generator update
+            backend.record = lambda fn: backend.Recorded(fn, fn(), recompute=True)
+        try:
+            model.train_on_batch(batch)
+        finally:
+            backend.record = record
+        weights = model.generator.trainable_weights + model.discriminator.trainable_weights
+        after = [keras.ops.convert_to_numpy(w) for w in weights]
+        moved = min(float(np.abs(a - b).max()) for a, b in zip(after, before))
+        return after, len(calls), moved
+
+    (reused, reused_calls, moved), (again, again_calls, _) = one_step(False), one_step(True)
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(reused, again))
+    return {
+        "max_difference": diff,
+        "generator_calls": [reused_calls, again_calls],
+        # every weight tensor moved by at least this much in the step
+        "min_update": moved,
+    }
 
 
 def load(src):
