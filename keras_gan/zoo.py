@@ -105,9 +105,8 @@ def resolve(name_or_preset, **overrides) -> dict:
         if isinstance(name_or_preset, str)
         else copy.deepcopy(name_or_preset)
     )
+    # None is a value like any other (`--set d_norm=null` sets the preset's d_norm to null).
     for key, value in overrides.items():
-        if value is None:
-            continue
         if "." in key:
             section, sub = key.split(".", 1)
             if section not in SECTIONS:

@@ -85,3 +85,9 @@ def test_the_package_exposes_its_subpackages():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "acgan_mnist" in r.stdout
+
+
+def test_an_override_to_null_is_applied_not_dropped():
+    # `--set d_norm=null` once left the preset's "batch" in place without a word.
+    assert zoo.resolve("dcgan_mnist", d_norm=None)["model"]["d_norm"] is None
+    assert zoo.resolve("dcgan_mnist", **{"model.d_norm": None})["model"]["d_norm"] is None
