@@ -335,6 +335,7 @@ def build_parser():
     )
     s.add_argument(
         "--precision",
+        # keras_gan.backend.PRECISIONS, written out: the parser imports no Keras
         choices=["float32", "mixed_bfloat16", "mixed_float16", "auto"],
         default=None,
         help="dtype policy of the model (the preset's train.precision, default float32); "

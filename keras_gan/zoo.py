@@ -139,7 +139,7 @@ def build_model(preset: dict, strategy=None):
     where the hardware computes it natively, else float32; see
     `keras_gan.backend.native_bfloat16`). The global policy is left as it was.
     """
-    from keras_gan import backend, registry
+    from keras_gan import backend
 
     if strategy is not None:
         with strategy.scope():
@@ -148,12 +148,13 @@ def build_model(preset: dict, strategy=None):
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
     try:
-        return _build_model(preset, registry)
+        return _build_model(preset)
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-def _build_model(preset, registry):
+def _build_model(preset):
+    from keras_gan import registry
 
     model_cfg = dict(preset["model"])
     family = model_cfg.pop("family", None)

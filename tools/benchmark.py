@@ -185,17 +185,13 @@ def measure_one(
 
 
 def parse_variant(text):
-    """ "default" or "KEY=VALUE,KEY=VALUE" (preset overrides, values as JSON) -> dict."""
+    """ "default" or "KEY=VALUE,KEY=VALUE" (preset overrides, as keras-gan train --set) -> dict."""
+    from keras_gan.cli import _parse_value
+
     if text in (None, "default"):
         return {}
-    out = {}
-    for item in text.split(","):
-        key, _, value = item.partition("=")
-        try:
-            out[key.strip()] = json.loads(value)
-        except ValueError:
-            out[key.strip()] = value
-    return out
+    items = (item.partition("=") for item in text.split(","))
+    return {key.strip(): _parse_value(value) for key, _, value in items}
 
 
 def machine():

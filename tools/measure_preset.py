@@ -108,6 +108,7 @@ def seed_sweep(preset, seeds, out_dir):
 
 def main(argv=None):
     from keras_gan import training, zoo
+    from keras_gan.cli import _overrides
     from tools.benchmark import machine
 
     p = argparse.ArgumentParser(
@@ -135,13 +136,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
 
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        try:
-            overrides[key.strip()] = json.loads(value)
-        except ValueError:
-            overrides[key.strip()] = value
+    overrides = _overrides(args)
     preset = zoo.resolve(args.preset, **overrides)
     out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
     wall, cpu = time.time(), time.process_time()
