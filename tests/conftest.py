@@ -1,12 +1,29 @@
 """Shared fixtures. Real data comes through keras_gan.data's source chain (cache, TFDS, npm)."""
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    """The session's JAX compilation cache (tests/backends/helpers.py), made once by
+    the controlling process so that pytest-xdist's workers inherit the same folder."""
+    if hasattr(config, "workerinput") or os.environ.get("KERAS_GAN_TEST_JAX_CACHE"):
+        return
+    config._jax_cache = tempfile.mkdtemp(prefix="keras-gan-jax-cache-")
+    os.environ["KERAS_GAN_TEST_JAX_CACHE"] = config._jax_cache
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_jax_cache", None):
+        shutil.rmtree(config._jax_cache, ignore_errors=True)
+        os.environ.pop("KERAS_GAN_TEST_JAX_CACHE", None)
 
 
 @pytest.fixture(autouse=True)

@@ -59,17 +59,24 @@ def test_pairs_are_required_and_shapes_are_checked():
         model.translate(np.full((1, 28, 28, 1), 5.0, np.float32))
 
 
-@pytest.mark.timeout(1800)  # 767 s on an AVX2-only 2-core CPU (2026-11-29)
+@pytest.mark.timeout(1800)  # 767 s on an AVX2-only 2-core CPU before it got narrower
 def test_learns_to_fill_outlines_on_real_mnist():
     """Held-out L1 falls well below the blank baseline and the MNIST classifier
-    reads most outputs as the digit whose outline went in."""
-    model = Pix2Pix(filters=32, d_filters=32, seed=0)
+    reads nearly all outputs as the digit whose outline went in.
+
+    Narrow networks trained longer learn this task faster than wide ones trained
+    shorter (2-core AVX2 CPU, 2026-11-29, `fit` alone): filters 32 for 500 steps
+    reached digit accuracy 0.911 in 258 s; filters 16 for 1,000 steps 0.981 /
+    0.987 / 0.980 for seeds 0 / 1 / 2 in 171-199 s (filters 8: 0.970 / 0.878 /
+    0.962, too close to the bar).
+    """
+    model = Pix2Pix(filters=16, d_filters=16, seed=0)
     model.compile()
     before = pix2pix_scores(model, num_samples=500)
     train = data.load("mnist_edges", split="train[:16000]", batch_size=64, seed=0, repeat=True)
-    model.fit(train, epochs=2, steps_per_epoch=250, verbose=0)
+    model.fit(train, epochs=2, steps_per_epoch=500, verbose=0)
     after = pix2pix_scores(model, num_samples=1000)
     assert after["l1"] < 0.5 * before["l1"], (before, after)
-    assert after["l1"] < 0.5 * after["l1_blank_baseline"], after
-    assert after["digit_accuracy"] >= 0.9, after
+    assert after["l1"] < 0.25 * after["l1_blank_baseline"], after
+    assert after["digit_accuracy"] >= 0.95, after
     assert after["digit_accuracy"] > after["digit_accuracy_edges"], after

@@ -46,6 +46,35 @@ def test_frechet_distance_closed_form_for_scaled_covariance():
     ) == pytest.approx(d)
 
 
+def _frechet_distance_by_sqrtm(mu1, sigma1, mu2, sigma2):
+    """The reference implementations' formula (pytorch-fid, TTUR): scipy's sqrtm of S1 S2."""
+    from scipy import linalg
+
+    covmean = linalg.sqrtm(sigma1 @ sigma2)
+    diff = mu1 - mu2
+    return diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(np.real(covmean))
+
+
+@pytest.mark.parametrize(
+    "n, d",
+    [(3000, 64), (100, 256)],  # full-rank covariances; rank-deficient (fewer samples than dims)
+)
+def test_frechet_distance_equals_the_sqrtm_reference(n, d):
+    rng = np.random.default_rng(d)
+    mix = rng.normal(size=(d, d)) / np.sqrt(d)
+    real = rng.normal(size=(n, d)) @ mix
+    fake = rng.normal(size=(n, d)) @ (mix + 0.2 * rng.normal(size=(d, d)) / np.sqrt(d)) + 0.1
+    stats = (*scores.gaussian_stats(real), *scores.gaussian_stats(fake))
+    assert scores.frechet_distance(*stats) == pytest.approx(
+        _frechet_distance_by_sqrtm(*stats), rel=1e-6
+    )
+    # a collapsed generator (zero covariance): the distance is ||mu||^2 + Tr(S1)
+    mu, cov = scores.gaussian_stats(real)
+    assert scores.frechet_distance(mu, cov, mu + 1.0, np.zeros((d, d))) == pytest.approx(
+        d + np.trace(cov)
+    )
+
+
 def test_kid_is_unbiased():
     a, b = RNG.normal(size=(2000, 16)), RNG.normal(size=(2000, 16))
     mean, std = scores.kid(a, b, num_subsets=50, subset_size=500)
