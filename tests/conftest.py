@@ -5,14 +5,6 @@ import shutil
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # Both cores already run a test each: one TensorFlow op thread per process (and
-    # per child process, which inherits this) instead of two threads per process
-    # contending for two cores. Two pix2pix runs side by side fit in 70 s each
-    # instead of 89 s; the pix2pix learning test took 259 s beside the GAN and
-    # CGAN learning tests, 586 s in the full suite with two threads (2-core AVX2
-    # CPU, 2026-11-29). PyTorch children get the same (tests/backends/helpers.py).
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
