@@ -2,8 +2,8 @@
 
 Examples that train get a small budget: `fit` runs 2 steps of 1 epoch,
 ``keras-gan train`` gets ``--epochs 1 --steps-per-epoch 2`` and ``keras-gan
-evaluate`` ``--num-samples 200`` (50 with Inception features). ``keras-gan predict`` talks to the TF Serving
-emulator (the server itself is a Docker image). Installing and the test
+evaluate`` ``--num-samples 200`` (50 with Inception features). ``keras-gan
+predict`` talks to the TF Serving emulator (the server itself is a Docker image). Installing and the test
 command itself are what CI runs around this test, so they are not re-run.
 Blocks marked ``text`` (docker, curl) are not examples of this project's code.
 """

@@ -16,9 +16,6 @@ BACKENDS = ["jax", "torch"]
 # 50 s; the ring, 2,000 steps, 44 s -> 50 s). Results are checked against
 # tolerances or known answers, never against another build's bits.
 JAX_TEST_FLAGS = ("--xla_backend_optimization_level=0", "--xla_llvm_disable_expensive_passes=true")
-# One persistent compilation cache for the session's JAX children, named by
-# conftest.py in KERAS_GAN_TEST_JAX_CACHE: a `load` child runs the train steps a
-# `train` child compiled (the load worker 73 s -> 52 s).
 
 
 def child_env(backend, base=None):
@@ -33,15 +30,16 @@ def child_env(backend, base=None):
         env.setdefault("OMP_NUM_THREADS", "1")
     if backend == "jax":
         env["XLA_FLAGS"] = " ".join(filter(None, [env.get("XLA_FLAGS"), *JAX_TEST_FLAGS]))
+        # One persistent compilation cache for the session's JAX children, made by
+        # conftest.py: a `load` child runs the train steps a `train` child compiled
+        # (the load worker 73 s -> 52 s).
         if os.environ.get("KERAS_GAN_TEST_JAX_CACHE"):
             env.setdefault("JAX_COMPILATION_CACHE_DIR", os.environ["KERAS_GAN_TEST_JAX_CACHE"])
     return env
 
 
 def run(backend, *args, timeout=1200, env=None):
-    extra = dict(env or {})
-    base = {**os.environ, "XLA_FLAGS": extra.pop("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))}
-    env = {**child_env(backend, base), "TF_CPP_MIN_LOG_LEVEL": "3", **extra}
+    env = {**child_env(backend, {**os.environ, **(env or {})}), "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("PYTEST_XDIST_WORKER", None)
     proc = subprocess.run(
         [sys.executable, *map(str, args)],
