@@ -6,26 +6,6 @@ import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-
-def _pin_xdist_worker():
-    """Give each pytest-xdist worker (and every process it starts) its own share of
-    the CPUs, before TensorFlow, JAX or PyTorch size their thread pools.
-
-    Unpinned, two workers' thread pools (TensorFlow's, tf.data's, XLA's) fight
-    over 2 cores: pix2pix's learning test took 595 s in the full suite against
-    300 s alone on one core (2 x AMD EPYC, AVX2 only, 2026-11-29).
-    """
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
-    if not worker.startswith("gw") or count < 2 or not hasattr(os, "sched_setaffinity"):
-        return
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) >= count:
-        os.sched_setaffinity(0, cpus[int(worker[2:]) :: count])
-
-
-_pin_xdist_worker()
-
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
