@@ -59,7 +59,13 @@ def _families_on(backend):
     return [n for n in families() if backend in get_family(n).backends]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+# PyTorch's round trips run with `pytest -m slow` (80 s each, 2-core AVX2 CPU,
+# 2026-11-30); the default run keeps PyTorch's family contract, failed fit and
+# TensorFlow-free training, and both round trips on JAX.
+ROUND_TRIP_BACKENDS = ["jax", pytest.param("torch", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("backend", ROUND_TRIP_BACKENDS)
 def test_trained_on_backend_loads_here_and_exports_the_same_samples(backend, tmp_path):
     """Train on JAX / PyTorch; TensorFlow loads the file, answers the same, keeps training,
     and exports a SavedModel whose serving signature gives the same samples."""
@@ -97,7 +103,7 @@ def test_trained_on_backend_loads_here_and_exports_the_same_samples(backend, tmp
         np.testing.assert_allclose(out[key].numpy(), want, atol=1e-4, err_msg=name)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", ROUND_TRIP_BACKENDS)
 def test_saved_here_loads_on_backend_with_the_same_samples(backend, tmp_path):
     for name in _families_on(backend):
         fam = get_family(name)

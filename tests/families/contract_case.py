@@ -10,6 +10,8 @@ export and reload, and clear errors for a wrong shape or integer images.
 module may subclass it for a variant (e.g. AC-GAN).
 """
 
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -36,6 +38,17 @@ def first_batch(ds):
 
 def _rows(request, n):
     return {k: v[:n] for k, v in request.items()}
+
+
+def slow(test):
+    """The same test, marked slow (`pytest -m slow`) for one subclass only."""
+
+    @pytest.mark.slow
+    @functools.wraps(test)
+    def run(self):
+        return test(self)
+
+    return run
 
 
 class ContractCase:

@@ -59,23 +59,44 @@ def test_pairs_are_required_and_shapes_are_checked():
         model.translate(np.full((1, 28, 28, 1), 5.0, np.float32))
 
 
-@pytest.mark.timeout(1800)  # 767 s on an AVX2-only 2-core CPU before it got narrower
+def train_on_outlines(steps, seed=0):
+    """(scores before, scores after): filters 16, batch 64, `steps` steps in 2 epochs."""
+    model = Pix2Pix(filters=16, d_filters=16, seed=seed)
+    model.compile()
+    before = pix2pix_scores(model, num_samples=500)
+    train = data.load("mnist_edges", split="train[:16000]", batch_size=64, seed=seed, repeat=True)
+    model.fit(train, epochs=2, steps_per_epoch=steps // 2, verbose=0)
+    return before, pix2pix_scores(model, num_samples=1000)
+
+
 def test_learns_to_fill_outlines_on_real_mnist():
     """Held-out L1 falls well below the blank baseline and the MNIST classifier
-    reads nearly all outputs as the digit whose outline went in.
+    reads most outputs as the digit whose outline went in.
+
+    400 steps (2-core AVX2 CPU, 2026-11-30, each run on one core: 133 s of fit):
+    digit accuracy 0.950 / 0.959 and L1 0.34x / 0.26x the blank baseline for
+    seeds 0 / 1. The longer run below holds the stricter bars.
+    """
+    before, after = train_on_outlines(400)
+    assert after["l1"] < 0.5 * before["l1"], (before, after)
+    assert after["l1"] < 0.5 * after["l1_blank_baseline"], after
+    assert after["digit_accuracy"] >= 0.9, after
+    assert after["digit_accuracy"] > after["digit_accuracy_edges"], after
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_fills_outlines_nearly_perfectly_in_a_longer_run():
+    """1,000 steps: digit accuracy >= 0.95 and L1 under 0.25x the blank baseline.
 
     Narrow networks trained longer learn this task faster than wide ones trained
     shorter (2-core AVX2 CPU, 2026-11-29, `fit` alone): filters 32 for 500 steps
     reached digit accuracy 0.911 in 258 s; filters 16 for 1,000 steps 0.981 /
     0.987 / 0.980 for seeds 0 / 1 / 2 in 171-199 s (filters 8: 0.970 / 0.878 /
-    0.962, too close to the bar).
+    0.962, too close to the bar). In the default run this test took 595-642 s
+    beside the other pytest-xdist worker, so it runs with `pytest -m slow`.
     """
-    model = Pix2Pix(filters=16, d_filters=16, seed=0)
-    model.compile()
-    before = pix2pix_scores(model, num_samples=500)
-    train = data.load("mnist_edges", split="train[:16000]", batch_size=64, seed=0, repeat=True)
-    model.fit(train, epochs=2, steps_per_epoch=500, verbose=0)
-    after = pix2pix_scores(model, num_samples=1000)
+    before, after = train_on_outlines(1000)
     assert after["l1"] < 0.5 * before["l1"], (before, after)
     assert after["l1"] < 0.25 * after["l1_blank_baseline"], after
     assert after["digit_accuracy"] >= 0.95, after
