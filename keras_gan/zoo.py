@@ -180,8 +180,11 @@ def build_dataset(preset: dict, stream=False, initial_epoch=0):
     None). With ``stream=True``, one resumable stream for epochs
     ``initial_epoch .. train.epochs - 1`` (see `keras_gan.data.make_dataset`).
     """
-    from keras_gan import data
+    from keras_gan import data, registry
 
+    family = preset.get("model", {}).get("family")
+    if family is not None:
+        registry.get(family)  # a family registers its own datasets (pix2pix: mnist_edges)
     cfg = dict(preset["data"])
     loader = cfg.pop("loader", "load")
     name = cfg.pop("name")

@@ -16,8 +16,9 @@ set-up and tear-down are not counted; "fit_steps_per_s_runs" has the whole
 fit() for comparison. With ``--rounds N`` every configuration runs N times,
 alternating (A B A B ...), each in a fresh process; the table gives the
 median over rounds and the spread (max / min). "data wait" is the share of
-step time that goes away when the pipeline is replaced by one cached batch:
-1 - t(cached batch) / t(real pipeline). Peak memory is the process's maximum
+step time that goes away when the pipeline (on TensorFlow the resumable stream
+that ``keras-gan train`` reads) is replaced by one cached batch:
+1 - t(cached batch) / t(real pipeline), the two timed in turn in one process. Peak memory is the process's maximum
 resident set size (ru_maxrss). "keras.io loop" runs the train_step of the
 keras.io DCGAN example (real and fake in one discriminator call, noisy labels,
 binary cross-entropy) on the same networks and batch, for comparison: as
@@ -120,7 +121,9 @@ def measure_one(
         keras.config.set_dtype_policy(mixed)
     overrides = {"batch_size": batch_size} if batch_size else {}
     overrides.update(parse_variant(variant))
-    loaded = zoo.load(preset, **overrides)
+    # TensorFlow: the resumable stream that `keras-gan train` trains on (batched,
+    # then gathered and scaled per batch), so "data wait" is that pipeline's.
+    loaded = zoo.load(preset, stream=backend == "tensorflow", **overrides)
     model, dataset = loaded.model, loaded.dataset
     bs = int(loaded.preset["train"]["batch_size"])
     if keras_io:
@@ -139,7 +142,7 @@ def measure_one(
             jit_compile=jit,
         )
     if backend == "tensorflow":
-        real = dataset.unbatch().batch(bs, drop_remainder=True).repeat()
+        real = dataset.repeat()
         cached = real.take(1).cache().repeat()
     else:  # ArrayBatches (a PyDataset over numpy arrays)
         real = dataset
@@ -157,10 +160,14 @@ def measure_one(
         return steady, wall
 
     model.fit(real, steps_per_epoch=warmup, epochs=1, verbose=0)
-    timings = [timed(real) for _ in range(repeats)]
+    # Real pipeline and cached batch alternate (R C R C ...), so a process that is
+    # still warming up (allocator, thread pools) does not count against either.
+    timings, cached_runs = [], []
+    for _ in range(repeats):
+        timings.append(timed(real))
+        cached_runs.append(timed(cached)[0])
     runs = [s for s, _ in timings]
     walls = [w for _, w in timings]
-    cached_runs = [timed(cached)[0] for _ in range(repeats)]
     t_real, t_cached = statistics.median(runs), statistics.median(cached_runs)
     return {
         "preset": preset,
@@ -181,6 +188,36 @@ def measure_one(
         "fit_steps_per_s_runs": [round(steps / w, 2) for w in walls],
         "data_wait_share": round(max(0.0, 1.0 - t_cached / t_real), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def measure_pipeline(preset, batches, batch_size=None, backend="tensorflow"):
+    """Batches per second of the preset's training pipeline alone, no model.
+
+    The pipeline shares the CPU with the step, so steps/s divided by this rate
+    bounds the share of the step's time that making batches can cost.
+    """
+    from keras_gan import zoo
+
+    overrides = {"batch_size": batch_size} if batch_size else {}
+    preset_dict = zoo.resolve(preset, **overrides)
+    dataset, _ = zoo.build_dataset(preset_dict, stream=backend == "tensorflow")
+    if backend == "tensorflow":
+        it = iter(dataset.repeat())
+    else:  # ArrayBatches (JAX, PyTorch)
+        it = (dataset[i % len(dataset)] for i in range(10**9))
+    take = lambda: next(it)  # noqa: E731
+    for _ in range(5):
+        take()
+    t = time.perf_counter()
+    for _ in range(batches):
+        take()
+    rate = batches / (time.perf_counter() - t)
+    return {
+        "preset": preset,
+        "backend": backend,
+        "batch_size": int(preset_dict["train"]["batch_size"]),
+        "pipeline_batches_per_s": round(rate, 1),
     }
 
 
@@ -263,6 +300,12 @@ def main(argv=None):
         choices=["tensorflow", "jax", "torch"],
         help="Keras backends to compare (KERAS_BACKEND of each run; alternated like the rest)",
     )
+    p.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="time each preset's training pipeline alone (batches/s, no model), "
+        "alternating presets over --rounds; its share of a step is steps/s over this rate",
+    )
     p.add_argument("--json", help="write the results here")
     p.add_argument("--markdown", action="store_true", help="print a markdown table")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration as JSON
@@ -270,8 +313,11 @@ def main(argv=None):
 
     if args.one:
         cfg = json.loads(args.one)
-        print("RESULT " + json.dumps(measure_one(**cfg)), flush=True)
+        fn = measure_pipeline if cfg.pop("pipeline", False) else measure_one
+        print("RESULT " + json.dumps(fn(**cfg)), flush=True)
         return 0
+    if args.pipeline:
+        return pipeline_main(args, argv)
 
     jits = {"both": [False, True], "on": [True], "off": [False]}[args.xla]
     inter_ops = [None if v in (None, "default") else int(v) for v in args.inter_op]
@@ -349,6 +395,63 @@ def main(argv=None):
                 f"{r['inter_op']} | {r['batch_size']} | {r['steps_per_s']} | {r['spread']} | "
                 f"{', '.join(map(str, r['steps_per_s_runs']))} | {r['images_per_s']} | "
                 f"{100 * r['data_wait_share']:.1f}% | {r['peak_rss_mb']} |"
+            )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({**meta, "results": results}, f, indent=2)
+    return 0
+
+
+def pipeline_main(args, argv):
+    """--pipeline: every preset's pipeline alone, alternating, a fresh process each."""
+    configs = [
+        dict(preset=preset, backend=backend, batch_size=args.batch_size, pipeline=True)
+        for preset in args.presets
+        for backend in args.backends
+    ]
+    runs = {i: [] for i in range(len(configs))}
+    for _ in range(args.rounds):
+        for i, cfg in enumerate(configs):
+            batches = max(50, args.steps * args.repeats * 5)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", json.dumps(dict(cfg, batches=batches))],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "KERAS_BACKEND": cfg["backend"]},
+            )
+            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+            if line is None:
+                print(f"FAILED {cfg}: {out.stderr[-2000:]}", file=sys.stderr)
+                continue
+            res = json.loads(line[len("RESULT ") :])
+            runs[i].append(res)
+            print(json.dumps(res), flush=True)
+    results = []
+    for i in range(len(configs)):
+        if not runs[i]:
+            continue
+        rates = [r["pipeline_batches_per_s"] for r in runs[i]]
+        res = dict(runs[i][0])
+        res.update(
+            pipeline_batches_per_s=round(statistics.median(rates), 1),
+            runs=rates,
+            spread=round(max(rates) / min(rates), 2),
+        )
+        results.append(res)
+    meta = {
+        "command": "python tools/benchmark.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    if args.markdown:
+        print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
+        print("| preset | backend | batch | pipeline batches/s (median) | spread | runs |")
+        print("|---|---|---|---|---|---|")
+        for r in results:
+            print(
+                f"| {r['preset']} | {r['backend']} | {r['batch_size']} | "
+                f"{r['pipeline_batches_per_s']} | {r['spread']} | {', '.join(map(str, r['runs']))} |"
             )
     if args.json:
         with open(args.json, "w") as f:

@@ -43,6 +43,9 @@ CONFIGS = {
     "gan_ns_smooth": ("gan", {"label_smoothing": 0.1}, {"loss": "non_saturating"}),
     "gan_ns_mbstd": ("gan", {"minibatch_std": 4}, {"loss": "non_saturating"}),
     "gan_ns_ema": ("gan", {"ema_decay": 0.99}, {"loss": "non_saturating"}),
+    # PacGAN (Lin et al. 2018): the discriminator judges packs of 2 / 4 samples
+    "gan_ns_pac2": ("gan", {"pack": 2}, {"loss": "non_saturating"}),
+    "gan_ns_pac4": ("gan", {"pack": 4}, {"loss": "non_saturating"}),
     "wgan": ("wgan", {}, {}),
     "wgan_gp": ("wgan_gp", {"gradient_penalty_weight": 0.1}, {}),
     "wgan_gp_ema": ("wgan_gp", {"gradient_penalty_weight": 0.1, "ema_decay": 0.99}, {}),

@@ -163,3 +163,36 @@ class Standardize(layers.Layer):
     @property
     def is_adapted(self):
         return bool(ops.convert_to_numpy(self.adapted) > 0)
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class Pack(layers.Layer):
+    """Packing (PacGAN, Lin et al. 2018): m samples of a batch become one input.
+
+    [batch, features] -> [batch // m, m * features]: samples ``j*m .. j*m + m - 1``
+    are concatenated, so the discriminator judges m samples at once and a
+    generator that covers too few modes is easy to tell from real data. A batch
+    that ``m`` does not divide loses its last ``batch % m`` samples.
+    """
+
+    def __init__(self, pack=2, **kwargs):
+        super().__init__(**kwargs)
+        self.pack = int(pack)
+        if self.pack < 1:
+            raise ValueError(f"pack must be an integer >= 1; got {pack!r}.")
+        # The logit of a packed input depends on the other samples of its pack.
+        self.batch_dependent = self.pack > 1
+
+    def call(self, x):
+        if self.pack == 1:
+            return x
+        features = int(x.shape[-1])
+        n = (ops.shape(x)[0] // self.pack) * self.pack
+        return ops.reshape(x[:n], (-1, self.pack * features))
+
+    def compute_output_shape(self, input_shape):
+        batch = input_shape[0]
+        return (None if batch is None else batch // self.pack, self.pack * input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "pack": self.pack}

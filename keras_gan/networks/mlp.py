@@ -7,7 +7,7 @@ import math
 import keras
 from keras import layers
 
-from keras_gan.networks.common import MinibatchStdDev, Standardize, maybe_spectral_norm
+from keras_gan.networks.common import MinibatchStdDev, Pack, Standardize, maybe_spectral_norm
 
 
 def mlp_generator(
@@ -60,6 +60,7 @@ def mlp_discriminator(
     spectral_norm=False,
     minibatch_std=0,
     input_normalization=False,
+    pack=1,
     condition_dim=0,
     return_features=False,
     name="discriminator",
@@ -74,6 +75,9 @@ def mlp_discriminator(
         input_normalization: standardise inputs with the real data's mean and
             standard deviation (a `Standardize` layer, filled by
             `BaseGAN.adapt`); for unbounded data such as the toy distributions.
+        pack: judge this many samples at once (PacGAN, Lin et al. 2018): a
+            `Pack` layer concatenates each group of ``pack`` consecutive
+            samples, so there is one logit per group, [batch // pack, 1].
         condition_dim: if > 0, a condition vector input concatenated with the
             flattened sample.
         return_features: output the last hidden features instead of logits.
@@ -83,6 +87,10 @@ def mlp_discriminator(
     h = layers.Flatten(name="flatten")(x)
     if input_normalization:
         h = Standardize(name="standardize")(h)
+    if int(pack) > 1:
+        if condition_dim:
+            raise ValueError("pack > 1 takes unconditional samples only; got condition_dim.")
+        h = Pack(int(pack), name="pack")(h)
     if condition_dim:
         c = keras.Input((int(condition_dim),), name="condition")
         inputs.append(c)

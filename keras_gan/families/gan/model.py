@@ -35,6 +35,13 @@ class GAN(BaseGAN):
         input_normalization: standardise the discriminator's input with the
             real data's statistics (filled by `adapt`, which `fit` calls on
             its first run); for unbounded data such as the toy distributions.
+        pack: PacGAN's packing degree m (Lin et al. 2018): the discriminator
+            judges m samples at once, all real or all fake, which penalises a
+            generator that covers too few modes. The batch size should be a
+            multiple of m (a remainder is left out of the discriminator's
+            loss). 1 (the default) is the plain GAN.
+        generator_batch_norm: batch normalisation after each hidden layer of
+            the generator (PacGAN's and VEEGAN's generators have it).
         **kwargs: `BaseGAN` arguments (``d_steps``, penalties, EMA, ``seed``).
 
     Example:
@@ -55,6 +62,8 @@ class GAN(BaseGAN):
         spectral_norm=False,
         minibatch_std=0,
         input_normalization=False,
+        pack=1,
+        generator_batch_norm=False,
         **kwargs,
     ):
         data_shape = tuple(int(d) for d in data_shape)
@@ -65,9 +74,25 @@ class GAN(BaseGAN):
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_std = int(minibatch_std)
         self.input_normalization = bool(input_normalization)
+        self.pack = int(pack)
+        self.generator_batch_norm = bool(generator_batch_norm)
+        if isinstance(pack, bool) or self.pack != pack or self.pack < 1:
+            raise ValueError(
+                f"pack must be an integer >= 1 (samples per packed input); got {pack!r}."
+            )
+        if self.pack > 1 and (kwargs.get("gradient_penalty_weight") or kwargs.get("r1_weight")):
+            raise ValueError(
+                "pack > 1 does not combine with gradient_penalty_weight or r1_weight: their "
+                "penalties are per sample, the packed discriminator's logits per group of "
+                f"{self.pack}. Use pack=1 with a penalty, or a penalty of 0 with pack."
+            )
         if generator is None:
             generator = mlp_generator(
-                latent_dim, data_shape, hidden_units, output_activation=output_activation
+                latent_dim,
+                data_shape,
+                hidden_units,
+                output_activation=output_activation,
+                batch_norm=self.generator_batch_norm,
             )
         if discriminator is None:
             discriminator = mlp_discriminator(
@@ -77,6 +102,7 @@ class GAN(BaseGAN):
                 spectral_norm=spectral_norm,
                 minibatch_std=minibatch_std,
                 input_normalization=input_normalization,
+                pack=self.pack,
             )
         super().__init__(generator, discriminator, **kwargs)
 
@@ -91,5 +117,7 @@ class GAN(BaseGAN):
             spectral_norm=self.spectral_norm,
             minibatch_std=self.minibatch_std,
             input_normalization=self.input_normalization,
+            pack=self.pack,
+            generator_batch_norm=self.generator_batch_norm,
         )
         return config
