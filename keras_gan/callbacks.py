@@ -189,7 +189,8 @@ class TrainingGuard(keras.callbacks.Callback):
 
     - discriminator accuracy (``d_acc``) at or above ``acc_pinned`` for
       ``patience`` epochs in a row;
-    - generator loss ``g_loss_factor`` times its first-epoch value;
+    - generator loss ``g_loss_factor`` times its first-epoch value (not for the
+      Wasserstein loss, whose scale drifts with the critic's offset);
     - sample diversity (mean pairwise distance of samples from fixed seeds)
       below ``diversity_drop`` times its first measurement.
 
@@ -349,7 +350,10 @@ class TrainingGuard(keras.callbacks.Callback):
                     f"{self.patience} epochs: the generator may have stopped learning",
                 )
         g = logs.get("g_loss")
-        if g is not None and np.isfinite(g):
+        # A Wasserstein critic's output has no fixed offset, so neither has the
+        # generator's loss -E[D(G(z))]: its size against the first epoch means nothing.
+        wasserstein = getattr(self.model, "loss_name", None) == "wasserstein"
+        if g is not None and np.isfinite(g) and not wasserstein:
             if self._g0 is None:
                 self._g0 = abs(g) or 1e-8
             elif abs(g) > self.g_loss_factor * self._g0:

@@ -202,6 +202,18 @@ def test_guard_warns_on_collapse():
     assert kinds == {"d_acc_pinned", "g_loss_diverging", "diversity_falling"}
 
 
+def test_guard_does_not_read_a_wasserstein_generator_loss_as_diverging():
+    """-E[D(G(z))] moves with the critic's offset (a WGAN-GP run on the ring went from
+    0.33 to 4.5 while it learned all 8 modes): no warning from its size."""
+    model = toy_model()
+    model.loss_name = "wasserstein"
+    guard = TrainingGuard()
+    guard.set_model(model)
+    guard.on_epoch_end(0, {"g_loss": 0.33})
+    guard.on_epoch_end(1, {"g_loss": 4.5})
+    assert not [e for e in guard.events if e["kind"] == "g_loss_diverging"]
+
+
 def test_resume_after_a_damaged_newest_checkpoint_matches_an_uninterrupted_run(tmp_path):
     """The resume epoch is decided once: by the checkpoint that loads (issue 14's bug)."""
     kw = dict(limit=2048, verbose=0)
