@@ -343,22 +343,7 @@ def main(argv=None):
             warmup=args.warmup,
             batch_size=args.batch_size,
         )
-    runs = {i: [] for i in range(len(configs))}
-    for _ in range(args.rounds):  # alternate: A B A B ..., each run a fresh process
-        for i, cfg in enumerate(configs):
-            out = subprocess.run(
-                [sys.executable, __file__, "--one", json.dumps(cfg)],
-                capture_output=True,
-                text=True,
-                env={**os.environ, "KERAS_BACKEND": cfg["backend"]},
-            )
-            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-            if line is None:
-                print(f"FAILED {cfg}: {out.stderr[-2000:]}", file=sys.stderr)
-                continue
-            res = json.loads(line[len("RESULT ") :])
-            runs[i].append(res)
-            print(json.dumps(res), flush=True)
+    runs = run_alternating(configs, args.rounds)
     results = []
     for i in range(len(configs)):
         if not runs[i]:
@@ -374,12 +359,7 @@ def main(argv=None):
             spread=round(max(speeds) / min(speeds), 2),
         )
         results.append(res)
-    meta = {
-        "command": "python tools/benchmark.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-    }
+    meta = run_meta(argv)
     if args.markdown:
         print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
         print(
@@ -402,19 +382,24 @@ def main(argv=None):
     return 0
 
 
-def pipeline_main(args, argv):
-    """--pipeline: every preset's pipeline alone, alternating, a fresh process each."""
-    configs = [
-        dict(preset=preset, backend=backend, batch_size=args.batch_size, pipeline=True)
-        for preset in args.presets
-        for backend in args.backends
-    ]
+def run_meta(argv):
+    """The command line, machine and date that every figure names."""
+    return {
+        "command": "python tools/benchmark.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def run_alternating(configs, rounds):
+    """Run every configuration ``rounds`` times, alternating (A B A B ...), each in a
+    fresh process under its own KERAS_BACKEND; {index: [results]}."""
     runs = {i: [] for i in range(len(configs))}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for i, cfg in enumerate(configs):
-            batches = max(50, args.steps * args.repeats * 5)
             out = subprocess.run(
-                [sys.executable, __file__, "--one", json.dumps(dict(cfg, batches=batches))],
+                [sys.executable, __file__, "--one", json.dumps(cfg)],
                 capture_output=True,
                 text=True,
                 env={**os.environ, "KERAS_BACKEND": cfg["backend"]},
@@ -426,6 +411,18 @@ def pipeline_main(args, argv):
             res = json.loads(line[len("RESULT ") :])
             runs[i].append(res)
             print(json.dumps(res), flush=True)
+    return runs
+
+
+def pipeline_main(args, argv):
+    """--pipeline: every preset's pipeline alone, alternating, a fresh process each."""
+    batches = max(50, args.steps * args.repeats * 5)
+    configs = [
+        dict(preset=p, backend=b, batch_size=args.batch_size, pipeline=True, batches=batches)
+        for p in args.presets
+        for b in args.backends
+    ]
+    runs = run_alternating(configs, args.rounds)
     results = []
     for i in range(len(configs)):
         if not runs[i]:
@@ -438,12 +435,7 @@ def pipeline_main(args, argv):
             spread=round(max(rates) / min(rates), 2),
         )
         results.append(res)
-    meta = {
-        "command": "python tools/benchmark.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-    }
+    meta = run_meta(argv)
     if args.markdown:
         print(f"\n{meta['command']}  ({meta['machine']}, {meta['date']})\n")
         print("| preset | backend | batch | pipeline batches/s (median) | spread | runs |")
