@@ -187,6 +187,11 @@ class Pack(layers.Layer):
         if self.pack == 1:
             return x
         features = int(x.shape[-1])
+        if x.shape[0] is not None and x.shape[0] < self.pack:
+            raise ValueError(
+                f"A batch of {x.shape[0]} samples holds no pack of {self.pack}: use batches "
+                f"of at least {self.pack} samples (a multiple of {self.pack} wastes none)."
+            )
         n = (ops.shape(x)[0] // self.pack) * self.pack
         return ops.reshape(x[:n], (-1, self.pack * features))
 

@@ -113,6 +113,8 @@ def test_pack_judges_groups_of_consecutive_samples():
     # 10 samples, packs of 4: two groups, the last 2 samples left out
     np.testing.assert_array_equal(packed, x[:8].reshape(2, 8))
     assert Pack(4).compute_output_shape((None, 2)) == (None, 8)
+    with pytest.raises(ValueError, match="A batch of 3 samples holds no pack of 4"):
+        Pack(4)(x[:3])
 
 
 def test_packed_discriminator_trains_saves_and_reloads(tmp_path):
@@ -146,7 +148,7 @@ def test_packed_discriminator_trains_saves_and_reloads(tmp_path):
     )
 
 
-@pytest.mark.parametrize("bad", [0, -2, 1.5, True])
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "x", None])
 def test_bad_pack(bad):
     with pytest.raises(ValueError, match="pack must be an integer >= 1"):
         GAN(data_shape=(2,), pack=bad)

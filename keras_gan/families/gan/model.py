@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import mlp_discriminator, mlp_generator
@@ -74,12 +75,12 @@ class GAN(BaseGAN):
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_std = int(minibatch_std)
         self.input_normalization = bool(input_normalization)
-        self.pack = int(pack)
-        self.generator_batch_norm = bool(generator_batch_norm)
-        if isinstance(pack, bool) or self.pack != pack or self.pack < 1:
+        if isinstance(pack, bool) or not isinstance(pack, (int, np.integer)) or pack < 1:
             raise ValueError(
                 f"pack must be an integer >= 1 (samples per packed input); got {pack!r}."
             )
+        self.pack = int(pack)
+        self.generator_batch_norm = bool(generator_batch_norm)
         if self.pack > 1 and (kwargs.get("gradient_penalty_weight") or kwargs.get("r1_weight")):
             raise ValueError(
                 "pack > 1 does not combine with gradient_penalty_weight or r1_weight: their "
