@@ -133,3 +133,23 @@ def test_corrupt_model_file(tmp_path):
     bad.write_bytes(b"PK\x03\x04 this is not a whole zip")
     r = run("sample", str(bad))
     assert r.returncode == 2 and "truncated or corrupt" in r.stderr
+
+
+def test_evaluate_a_stacked_mnist_model_counts_its_modes(tmp_path, capsys):
+    """Stacked MNIST has no classifier of its own: each channel goes to the MNIST one.
+    Known answer: 500 draws from 1,000 equally likely modes cover 1000 * (1 - e^-0.5)
+    = 393 of them on average; an untrained generator, which draws nearly the same
+    image every time, very few."""
+    from keras_gan import cli, saving
+    from keras_gan.models import DCGAN
+
+    model = DCGAN(image_shape=(28, 28, 3), latent_dim=8, base_filters=4, pack=2, seed=0)
+    path = saving.save_model(model, tmp_path / "m.keras")
+    out = tmp_path / "scores.json"
+    argv = ["evaluate", str(path), "--dataset", "stacked_mnist", "--num-samples", "500"]
+    assert cli.main([*argv, "--json", str(out)]) == 0
+    assert "| modes |" in capsys.readouterr().out
+    scores = json.loads(out.read_text())
+    real, fake = scores["real test stacks"], scores["model"]
+    assert 350 < real["modes"] < 430 and real["kl_to_uniform"] < 1.5, real
+    assert fake["modes"] < real["modes"] // 2 and fake["kl_to_uniform"] > 3.0, fake

@@ -9,6 +9,8 @@ an interrupted run resumes), then measures what fits the preset's data:
 
 - a family that declares its own evaluation (translation, captions, ...) gets it;
 - toy data (gaussian_1d, ring, grid): `keras_gan.metrics.toy_scores`;
+- Stacked MNIST: the modes covered of 1,000 and the KL of their histogram to the
+  uniform one (`keras_gan.metrics.stacked_mnist_modes`, 26,000 samples at least);
 - images: FID, KID, precision/recall and class coverage in the dataset
   classifier's feature space (`keras_gan.metrics.evaluate`), next to the floor
   (real test images against the same real reference); conditional models also
@@ -50,6 +52,15 @@ def measure(model, preset, num_samples):
         ]
     if name in metrics.TOY_DATASETS:
         return metrics.toy_scores(model, name)
+    if name == "stacked_mnist":
+        # Each colour channel classified by the MNIST classifier (VEEGAN / PacGAN protocol).
+        n = max(num_samples, 26000)
+        res = metrics.stacked_mnist_modes(model, num_samples=n)
+        context = {"num_samples": n, "classifier": "mnist_classifier"}
+        return [
+            {"metric": "stacked_mnist_modes", "value": res["modes"], "of": 1000, **context},
+            {"metric": "stacked_mnist_kl", "value": round(res["kl_to_uniform"], 4), **context},
+        ]
     out = []
     names = ["fid", "kid", "pr", "class_coverage"]
     res = metrics.evaluate(model, name, names, num_samples)

@@ -34,6 +34,8 @@ LABELS = {
     "modes_captured": "modes",
     "high_quality": "HQ",
     "kl_to_uniform": "KL",
+    "stacked_mnist_modes": "Stacked MNIST modes",
+    "stacked_mnist_kl": "KL",
     "label_preservation_a_to_b": "labels A->B",
     "label_preservation_b_to_a": "labels B->A",
     "untranslated_baseline_a_to_b": "untranslated A->B",
@@ -95,6 +97,9 @@ def main():
             budget += f" x {first['steps_per_epoch']} steps"
         if first.get("train_cpu_minutes") is not None:
             budget += f"; {first['train_cpu_minutes']} CPU min ({first['train_wall_minutes']} wall)"
+        elif preset.get("budget", {}).get("cpu_minutes") is not None:
+            # a resumed run: the entry's "budget" says how its cost was put together
+            budget += f"; about {preset['budget']['cpu_minutes']} CPU min (see its entry)"
         commands = list(dict.fromkeys(r["command"] for r in results))
         rows.append(
             f"| `{preset['name']}` | {budget} | {'; '.join(cells)} | "

@@ -165,12 +165,34 @@ class Standardize(layers.Layer):
         return bool(ops.convert_to_numpy(self.adapted) > 0)
 
 
+def check_pack(pack, penalties):
+    """PacGAN's packing degree as an int, or a clear error.
+
+    ``penalties``: the model's keyword arguments; per-sample penalties (gradient
+    penalty, R1) do not combine with logits that judge groups of samples.
+    """
+    import numpy as np
+
+    if isinstance(pack, bool) or not isinstance(pack, (int, np.integer)) or pack < 1:
+        raise ValueError(f"pack must be an integer >= 1 (samples per packed input); got {pack!r}.")
+    pack = int(pack)
+    if pack > 1 and (penalties.get("gradient_penalty_weight") or penalties.get("r1_weight")):
+        raise ValueError(
+            "pack > 1 does not combine with gradient_penalty_weight or r1_weight: their "
+            "penalties are per sample, the packed discriminator's logits per group of "
+            f"{pack}. Use pack=1 with a penalty, or a penalty of 0 with pack."
+        )
+    return pack
+
+
 @keras.saving.register_keras_serializable(package="keras_gan")
 class Pack(layers.Layer):
     """Packing (PacGAN, Lin et al. 2018): m samples of a batch become one input.
 
-    [batch, features] -> [batch // m, m * features]: samples ``j*m .. j*m + m - 1``
-    are concatenated, so the discriminator judges m samples at once and a
+    [batch, features] -> [batch // m, m * features], and images
+    [batch, H, W, C] -> [batch // m, H, W, m * C] (the paper's PacDCGAN stacks
+    the m images as channels): samples ``j*m .. j*m + m - 1`` are concatenated
+    along the last axis, so the discriminator judges m samples at once and a
     generator that covers too few modes is easy to tell from real data. A batch
     that ``m`` does not divide loses its last ``batch % m`` samples.
     """
@@ -186,18 +208,27 @@ class Pack(layers.Layer):
     def call(self, x):
         if self.pack == 1:
             return x
-        features = int(x.shape[-1])
         if x.shape[0] is not None and x.shape[0] < self.pack:
             raise ValueError(
                 f"A batch of {x.shape[0]} samples holds no pack of {self.pack}: use batches "
                 f"of at least {self.pack} samples (a multiple of {self.pack} wastes none)."
             )
         n = (ops.shape(x)[0] // self.pack) * self.pack
-        return ops.reshape(x[:n], (-1, self.pack * features))
+        inner = tuple(int(d) for d in x.shape[1:-1])
+        # [n, *inner, C] -> [n // m, m, *inner, C] -> [n // m, *inner, m, C] -> [n // m, *inner, m * C]
+        x = ops.reshape(x[:n], (-1, self.pack, *inner, int(x.shape[-1])))
+        if inner:
+            rank = len(inner) + 3
+            x = ops.transpose(x, (0, *range(2, rank - 1), 1, rank - 1))
+        return ops.reshape(x, (-1, *inner, self.pack * int(x.shape[-1])))
 
     def compute_output_shape(self, input_shape):
         batch = input_shape[0]
-        return (None if batch is None else batch // self.pack, self.pack * input_shape[-1])
+        return (
+            None if batch is None else batch // self.pack,
+            *input_shape[1:-1],
+            self.pack * input_shape[-1],
+        )
 
     def get_config(self):
         return {**super().get_config(), "pack": self.pack}

@@ -13,6 +13,7 @@ from keras import layers
 
 from keras_gan.networks.common import (
     MinibatchStdDev,
+    Pack,
     check_shape,
     dcgan_init,
     maybe_spectral_norm,
@@ -117,6 +118,7 @@ def dcgan_discriminator(
     condition_dim=0,
     minibatch_std=0,
     return_features=False,
+    pack=1,
     name="discriminator",
 ):
     """images [batch, H, W, C] -> logits [batch, num_outputs] (no sigmoid).
@@ -135,6 +137,9 @@ def dcgan_discriminator(
             map (Karras et al. 2018) added before the last stage; 0 disables it.
         return_features: output the flattened features instead of logits (a
             body for conditional heads).
+        pack: judge this many images at once (PacDCGAN, Lin et al. 2018): a
+            `Pack` layer stacks each group of ``pack`` consecutive images as
+            channels, so there is one logit per group, [batch // pack, 1].
     """
     h_img, w_img, channels = check_shape(image_shape, 3, "image_shape")
     n = num_upsamplings(h_img)
@@ -142,6 +147,11 @@ def dcgan_discriminator(
     x = keras.Input((h_img, w_img, channels), name="image")
     inputs = [x]
     h = x
+    if int(pack) > 1:
+        if condition_dim:
+            raise ValueError("pack > 1 takes unconditional images only; got condition_dim.")
+        # [batch, H, W, C] -> [batch // pack, H, W, pack * C]
+        h = Pack(int(pack), name="pack")(h)
     if condition_dim:
         c = keras.Input((int(condition_dim),), name="condition")
         inputs.append(c)

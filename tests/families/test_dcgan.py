@@ -61,3 +61,36 @@ def test_fits_real_mnist_batches_and_writes_a_grid(tmp_path, mnist_classifier):
     assert after > before + 0.1, (before, after)
     path = images.save_png(images.make_grid(images.to_uint8(samples[:64])), tmp_path / "grid.png")
     assert path.stat().st_size > 1000
+
+
+def test_packed_dcgan_stacks_images_as_channels_and_reloads(tmp_path):
+    """PacDCGAN (Lin et al. 2018): each group of m images becomes one input of m * C channels."""
+    from keras_gan import saving
+    from keras_gan.networks.common import Pack
+
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 16, 16, 3)).astype("float32")
+    packed = keras.ops.convert_to_numpy(Pack(2)(x))
+    # images 0, 1 -> pack 0; images 2, 3 -> pack 1; image 4 left out
+    np.testing.assert_array_equal(packed[1], np.concatenate([x[2], x[3]], axis=-1))
+    assert Pack(2).compute_output_shape((None, 16, 16, 3)) == (None, 16, 16, 6)
+
+    model = DCGAN(image_shape=(16, 16, 3), latent_dim=8, base_filters=4, pack=2, seed=0)
+    assert model.discriminator_is_batch_dependent
+    assert model.discriminator(x[:4]).shape == (2, 1)
+    model.compile()
+    history = model.fit(x[:4], epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1])
+    reloaded = saving.load_model(saving.save_model(model, tmp_path / "m.keras"))
+    assert reloaded.pack == 2
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(reloaded.discriminator(x[:4])),
+        keras.ops.convert_to_numpy(model.discriminator(x[:4])),
+        atol=1e-5,
+    )
+
+
+def test_bad_dcgan_pack():
+    with pytest.raises(ValueError, match="pack must be an integer >= 1"):
+        DCGAN(image_shape=(16, 16, 1), base_filters=4, pack=0)
+    with pytest.raises(ValueError, match="pack > 1 does not combine with"):
+        DCGAN(image_shape=(16, 16, 1), base_filters=4, pack=2, gradient_penalty_weight=10.0)

@@ -6,6 +6,7 @@ import keras
 
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import dcgan_discriminator, dcgan_generator
+from keras_gan.networks.common import check_pack
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -29,6 +30,9 @@ class DCGAN(BaseGAN):
         d_dropout: dropout rate in the discriminator.
         minibatch_std: group size of a minibatch standard-deviation feature
             in the discriminator (Karras et al. 2018); 0 disables it.
+        pack: PacGAN's packing degree m (Lin et al. 2018): the discriminator
+            judges m images at once, stacked as channels (PacDCGAN). The batch
+            size should be a multiple of m. 1 (the default) is plain DCGAN.
         **kwargs: `BaseGAN` arguments (``d_steps``, penalties, EMA, ``seed``).
 
     Example:
@@ -48,6 +52,7 @@ class DCGAN(BaseGAN):
         spectral_norm=False,
         d_dropout=0.0,
         minibatch_std=0,
+        pack=1,
         **kwargs,
     ):
         self.image_shape = tuple(int(d) for d in image_shape)
@@ -57,6 +62,7 @@ class DCGAN(BaseGAN):
         self.spectral_norm = bool(spectral_norm)
         self.d_dropout = float(d_dropout)
         self.minibatch_std = int(minibatch_std)
+        self.pack = check_pack(pack, kwargs)
         if generator is None:
             generator = dcgan_generator(latent_dim, image_shape, base_filters)
         if discriminator is None:
@@ -67,6 +73,7 @@ class DCGAN(BaseGAN):
                 spectral_norm=spectral_norm,
                 dropout=d_dropout,
                 minibatch_std=minibatch_std,
+                pack=self.pack,
             )
         super().__init__(generator, discriminator, **kwargs)
 
@@ -80,5 +87,6 @@ class DCGAN(BaseGAN):
             spectral_norm=self.spectral_norm,
             d_dropout=self.d_dropout,
             minibatch_std=self.minibatch_std,
+            pack=self.pack,
         )
         return config

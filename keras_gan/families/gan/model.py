@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import mlp_discriminator, mlp_generator
+from keras_gan.networks.common import check_pack
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -75,18 +75,8 @@ class GAN(BaseGAN):
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_std = int(minibatch_std)
         self.input_normalization = bool(input_normalization)
-        if isinstance(pack, bool) or not isinstance(pack, (int, np.integer)) or pack < 1:
-            raise ValueError(
-                f"pack must be an integer >= 1 (samples per packed input); got {pack!r}."
-            )
-        self.pack = int(pack)
+        self.pack = check_pack(pack, kwargs)
         self.generator_batch_norm = bool(generator_batch_norm)
-        if self.pack > 1 and (kwargs.get("gradient_penalty_weight") or kwargs.get("r1_weight")):
-            raise ValueError(
-                "pack > 1 does not combine with gradient_penalty_weight or r1_weight: their "
-                "penalties are per sample, the packed discriminator's logits per group of "
-                f"{self.pack}. Use pack=1 with a penalty, or a penalty of 0 with pack."
-            )
         if generator is None:
             generator = mlp_generator(
                 latent_dim,
