@@ -150,6 +150,6 @@ def test_evaluate_a_stacked_mnist_model_counts_its_modes(tmp_path, capsys):
     assert cli.main([*argv, "--json", str(out)]) == 0
     assert "| modes |" in capsys.readouterr().out
     scores = json.loads(out.read_text())
-    real, fake = scores["real test stacks"], scores["model"]
+    real, fake = scores["real test stacks (500)"], scores["model"]
     assert 350 < real["modes"] < 430 and real["kl_to_uniform"] < 1.5, real
     assert fake["modes"] < real["modes"] // 2 and fake["kl_to_uniform"] > 3.0, fake

@@ -54,7 +54,9 @@ def measure(model, preset, num_samples):
         return metrics.toy_scores(model, name)
     if name == "stacked_mnist":
         # Each colour channel classified by the MNIST classifier (VEEGAN / PacGAN protocol).
-        n = max(num_samples, 26000)
+        from keras_gan.metrics.evaluation import STACKED_MNIST_SAMPLES
+
+        n = max(num_samples, STACKED_MNIST_SAMPLES)
         res = metrics.stacked_mnist_modes(model, num_samples=n)
         context = {"num_samples": n, "classifier": "mnist_classifier"}
         return [

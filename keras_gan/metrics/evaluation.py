@@ -225,7 +225,11 @@ def parzen_mnist(source, num_samples=10000, seed=0, sigmas=None):
     return scores.parzen(samples, val, xt.astype(np.float64) / 255.0, sigmas=sigmas)
 
 
-def stacked_mnist_modes(source, num_samples=26000, seed=0, classifier=None):
+# VEEGAN's and PacGAN's sample count for Stacked MNIST.
+STACKED_MNIST_SAMPLES = 26000
+
+
+def stacked_mnist_modes(source, num_samples=STACKED_MNIST_SAMPLES, seed=0, classifier=None):
     """Modes of Stacked MNIST covered by a generator (Srivastava et al. 2017; 1,000 modes).
 
     Each colour channel of a generated 28x28x3 image is classified with the
