@@ -194,7 +194,9 @@ class Pack(layers.Layer):
     the m images as channels): samples ``j*m .. j*m + m - 1`` are concatenated
     along the last axis, so the discriminator judges m samples at once and a
     generator that covers too few modes is easy to tell from real data. A batch
-    that ``m`` does not divide loses its last ``batch % m`` samples.
+    that ``m`` does not divide loses its last ``batch % m`` samples; a batch
+    smaller than ``m`` is an error where its size is known when the model is
+    built, and is cycled to fill one pack where it is known only at run time.
     """
 
     def __init__(self, pack=2, **kwargs):
@@ -213,10 +215,18 @@ class Pack(layers.Layer):
                 f"A batch of {x.shape[0]} samples holds no pack of {self.pack}: use batches "
                 f"of at least {self.pack} samples (a multiple of {self.pack} wastes none)."
             )
-        n = (ops.shape(x)[0] // self.pack) * self.pack
+        batch = ops.shape(x)[0]
+        if x.shape[0] is None:
+            # A batch size known only when the graph runs (a last, smaller batch
+            # of a tf.data pipeline): one smaller than the pack is cycled to fill
+            # a single pack rather than leaving nothing to judge (a NaN loss).
+            n = ops.maximum(batch // self.pack, 1) * self.pack
+            x = ops.take(x, ops.mod(ops.arange(n), batch), axis=0)
+        else:
+            x = x[: (batch // self.pack) * self.pack]
         inner = tuple(int(d) for d in x.shape[1:-1])
         # [n, *inner, C] -> [n // m, m, *inner, C] -> [n // m, *inner, m, C] -> [n // m, *inner, m * C]
-        x = ops.reshape(x[:n], (-1, self.pack, *inner, int(x.shape[-1])))
+        x = ops.reshape(x, (-1, self.pack, *inner, int(x.shape[-1])))
         if inner:
             rank = len(inner) + 3
             x = ops.transpose(x, (0, *range(2, rank - 1), 1, rank - 1))

@@ -117,6 +117,20 @@ def test_pack_judges_groups_of_consecutive_samples():
         Pack(4)(x[:3])
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a graph of unknown batch size")
+def test_pack_fills_a_short_last_batch_in_a_graph():
+    import tensorflow as tf
+
+    from keras_gan.networks.common import Pack
+
+    x = np.arange(20, dtype="float32").reshape(10, 2)
+    packed = tf.function(Pack(4), input_signature=[tf.TensorSpec([None, 2])])
+    np.testing.assert_array_equal(packed(x).numpy(), x[:8].reshape(2, 8))
+    # a last batch of 3 (its size unknown when the graph was built) cycles to one
+    # pack of 4 instead of an empty batch, whose mean loss would be NaN
+    np.testing.assert_array_equal(packed(x[:3]).numpy(), x[[0, 1, 2, 0]].reshape(1, 8))
+
+
 def test_packed_discriminator_trains_saves_and_reloads(tmp_path):
     from keras_gan import saving
 
