@@ -41,8 +41,10 @@ class TestACGAN(_CondCase):
         assert isinstance(model.discriminator.output, list) or len(model.discriminator.outputs) == 2
 
 
-def small_model(method="projection"):
-    model = CGAN(data_shape=(16, 16, 1), num_classes=3, latent_dim=4, base_filters=4, method=method)
+def small_model(method="projection", **kwargs):
+    model = CGAN(
+        data_shape=(16, 16, 1), num_classes=3, latent_dim=4, base_filters=4, method=method, **kwargs
+    )
     model.compile()
     return model
 
@@ -151,10 +153,7 @@ def test_ema_generator_samples_saves_reloads_and_exports(tmp_path):
     from keras_gan import export, saving
     from keras_gan.core import latent_from_seeds
 
-    model = CGAN(
-        data_shape=(16, 16, 1), num_classes=3, latent_dim=4, base_filters=4, ema_decay=0.9, seed=0
-    )
-    model.compile()
+    model = small_model(ema_decay=0.9, seed=0)
     x = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
     model.fit(
         tf.data.Dataset.from_tensor_slices((x, np.arange(16) % 3)).batch(4), epochs=2, verbose=0
