@@ -8,7 +8,9 @@ folder and, after every epoch, scores ``--num-samples`` generated images
 against the dataset with `keras_gan.callbacks.EvaluateMetrics` (the dataset
 classifier's features, like `tools/measure_preset.py`). The clock counts
 training only: the time spent scoring is left out. Prints one JSON line per
-epoch (epoch, training minutes, metrics) and writes them all with ``--json``.
+epoch (epoch, training minutes, metrics, and the model's own epoch-mean
+training metrics such as WGAN's ``w_distance``) and writes them all with
+``--json``.
 A model with an EMA generator is also scored through its raw generator
 ("raw_*"): EMA does not feed back into training, so that is the same run
 without EMA, a side-by-side comparison from one training run.
@@ -97,7 +99,10 @@ def main(argv=None):
     class Report(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             keep = ("train_minutes", "fid", "precision", "recall", "class_kl", "classes_covered")
+            keep += ("classifier_score",)
             keep += tuple(f"raw_{k}" for k in keep[1:])
+            # The model's own training metrics (epoch means), e.g. WGAN's w_distance.
+            keep += tuple(m.name for m in self.model.metrics)
             row = {"epoch": epoch + 1, **{k: round(float(logs[k]), 4) for k in keep if k in logs}}
             rows.append(row)
             print(json.dumps(row), flush=True)

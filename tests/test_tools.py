@@ -1,0 +1,34 @@
+"""The benchmark tools' own pieces: what they compare against is what they say it is."""
+
+import keras
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the keras.io recipe is TensorFlow code"
+)
+
+
+def test_keras_io_recipe_is_the_examples_networks_and_trains():
+    from tools.keras_io_race import keras_io_gan
+
+    gan = keras_io_gan()
+    # The parameter counts printed by the keras.io example's model summaries.
+    assert gan.discriminator.count_params() == 74_625
+    assert gan.generator.count_params() == 1_339_905
+    assert gan.latent_dim == 128
+    x = np.random.default_rng(0).uniform(0, 1, (128, 28, 28, 1)).astype("float32")
+    before = [w.copy() for w in gan.generator.get_weights()]
+    history = gan.fit(x, batch_size=64, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1])
+    assert np.isfinite(history.history["g_loss"][-1])
+    after = gan.generator.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(before, after))
+
+
+def test_race_summary_finds_the_first_mark_at_or_below_the_baseline():
+    from tools.keras_io_race import first_at_or_below
+
+    rows = [{"train_minutes": m, "fid": f} for m, f in [(2.5, 40.0), (5.0, 12.0), (7.5, 9.0)]]
+    assert first_at_or_below(rows, 12.0) == 5.0
+    assert first_at_or_below(rows, 8.0) is None
