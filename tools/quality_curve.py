@@ -13,7 +13,9 @@ training metrics such as WGAN's ``w_distance``) and writes them all with
 ``--json``.
 A model with an EMA generator is also scored through its raw generator
 ("raw_*"): EMA does not feed back into training, so that is the same run
-without EMA, a side-by-side comparison from one training run.
+without EMA, a side-by-side comparison from one training run. ``--resume``
+continues a finished or interrupted curve in ``--out`` to more epochs; the
+clock of the continued part starts again at 0.
 """
 
 from __future__ import annotations
@@ -49,7 +51,14 @@ def main(argv=None):
     p.add_argument("--metrics", default="fid,pr,class_coverage")
     p.add_argument("--json", help="write the curve here")
     p.add_argument("--out", help="run folder (default: a temporary one)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out to --epochs (its clock restarts at 0)",
+    )
     args = p.parse_args(argv)
+    if args.resume and not args.out:
+        p.error("--resume continues the run in --out: give --out.")
     overrides = dict(item.split("=", 1) for item in args.set)
     overrides = {k: _parse_value(v) for k, v in overrides.items()}
     if args.epochs:
@@ -114,7 +123,7 @@ def main(argv=None):
     training.train(
         preset,
         out,
-        resume=False,
+        resume=args.resume,
         verbose=0,
         extra_callbacks=[Clock(), evaluate, RawGenerator(), Report()],
     )
