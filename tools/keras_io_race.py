@@ -121,19 +121,26 @@ def keras_io_gan():
     return gan
 
 
-def timed_scores(sampler, every, minutes, num_samples, rows):
-    """A callback: score every ``every`` training minutes; stop after ``minutes``."""
+def timed_scores(arm, sampler, every, minutes, num_samples, rows, grids=None):
+    """A callback: score every ``every`` training minutes; stop after ``minutes``.
+
+    With ``grids``, also writes 64 samples from fixed seeds at every mark there.
+    """
     import keras
 
+    from keras_gan.images import render, save_png
     from keras_gan.metrics import FeatureExtractor, evaluate
+    from keras_gan.metrics.evaluation import generate_images
 
     extractor = FeatureExtractor.for_dataset("mnist")
 
     class TimedScores(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.start, self.scoring, self.next = time.perf_counter(), 0.0, every
+            self.steps = 0
 
         def on_train_batch_end(self, batch, logs=None):
+            self.steps += 1
             trained = (time.perf_counter() - self.start - self.scoring) / 60
             if trained < self.next:
                 return
@@ -142,9 +149,13 @@ def timed_scores(sampler, every, minutes, num_samples, rows):
                 sampler(self.model), "mnist", METRICS, num_samples, extractor=extractor
             )
             keep = ("fid", "precision", "recall", "class_kl")
-            row = {"train_minutes": round(trained, 2), **{k: round(values[k], 4) for k in keep}}
+            row = {"train_minutes": round(trained, 2), "steps": self.steps}
+            row.update({k: round(values[k], 4) for k in keep})
             rows.append(row)
-            print(json.dumps(row), flush=True)
+            if grids:
+                images = generate_images(sampler(self.model), 64)
+                save_png(render(images, nrow=8), Path(grids) / f"{arm}_{len(rows):02d}.png")
+            print(json.dumps({"arm": arm, **row}), flush=True)
             self.scoring += time.perf_counter() - t0
             self.next += every
             if trained >= minutes:
@@ -153,7 +164,7 @@ def timed_scores(sampler, every, minutes, num_samples, rows):
     return TimedScores()
 
 
-def run_arm(arm, minutes, every, num_samples, out):
+def run_arm(arm, minutes, every, num_samples, out, grids=None):
     """Train one arm until ``minutes`` of training; returns its score rows."""
     import keras
     import numpy as np
@@ -179,11 +190,11 @@ def run_arm(arm, minutes, every, num_samples, out):
 
             return sample
 
-        cb = timed_scores(sampler, every, minutes, num_samples, rows)
+        cb = timed_scores(arm, sampler, every, minutes, num_samples, rows, grids)
         gan.fit(ds, epochs=10_000, verbose=0, callbacks=[cb])
         return rows, {"recipe": "keras.io dcgan_overriding_train_step (MNIST, 2020-04-29)"}
     preset = zoo.resolve(arm, epochs=10_000)
-    cb = timed_scores(lambda model: model, every, minutes, num_samples, rows)
+    cb = timed_scores(arm, lambda model: model, every, minutes, num_samples, rows, grids)
     training.train(preset, out, resume=False, verbose=0, extra_callbacks=[cb])
     return rows, {"preset": zoo.resolve(arm)}
 
@@ -199,7 +210,7 @@ def markdown(result):
         f"`{result['command']}` ({result['machine']}, {result['date']})",
         "",
         "| mark | "
-        + " | ".join(f"{n}: min, FID, precision, recall, class KL" for n in names)
+        + " | ".join(f"{n}: min, steps, FID, precision, recall, class KL" for n in names)
         + " |",
         "|---|" + "---|" * len(names),
     ]
@@ -210,7 +221,8 @@ def markdown(result):
             if i < len(curve):
                 r = curve[i]
                 cells.append(
-                    f"{r['train_minutes']}, {r['fid']:.2f}, {r['precision']:.3f}, "
+                    f"{r['train_minutes']}, {r.get('steps', '-')}, {r['fid']:.2f}, "
+                    f"{r['precision']:.3f}, "
                     f"{r['recall']:.3f}, {r['class_kl']:.3f}"
                 )
             else:
@@ -234,13 +246,14 @@ def main(argv=None):
     p.add_argument("--cores", type=int, nargs=2, default=[0, 1], help="one core per arm")
     p.add_argument("--json", help="write both curves here")
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--grids", help="write each arm's samples at every mark into this folder")
     p.add_argument("--arm", help=argparse.SUPPRESS)  # internal: run one arm
     p.add_argument("--arm-json", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     if args.arm:
         out = Path(tempfile.mkdtemp(prefix="race-"))
-        rows, meta = run_arm(args.arm, args.minutes, args.every, args.num_samples, out)
+        rows, meta = run_arm(args.arm, args.minutes, args.every, args.num_samples, out, args.grids)
         Path(args.arm_json).write_text(json.dumps({"curve": rows, **meta}))
         return 0
 
@@ -250,6 +263,7 @@ def main(argv=None):
         cmd = [sys.executable, __file__, "--arm", arm, "--arm-json", str(tmp / f"{arm}.json")]
         cmd += ["--minutes", str(args.minutes), "--every", str(args.every)]
         cmd += ["--num-samples", str(args.num_samples)]
+        cmd += ["--grids", str(Path(args.grids).resolve())] if args.grids else []
         procs[arm] = subprocess.Popen(["taskset", "-c", str(core), *cmd])
     failed = {arm: p.wait() for arm, p in procs.items()}
     if any(failed.values()):
