@@ -45,8 +45,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _keras_io_model(model, training=None):
-    """The keras.io "DCGAN overriding train_step" loop around our networks.
+def keras_io_model(model, training=None):
+    """The keras.io "DCGAN overriding train_step" loop around `model`'s networks.
+
+    `model` needs `discriminator`, `generator` and `latent_dim`: a preset's model
+    here, the keras.io example's own networks in `tools/keras_io_race.py`.
 
     The tutorial calls its networks without ``training`` (its networks have no
     batch norm). Under Keras 3 that leaves batch norm in inference mode (no
@@ -127,7 +130,7 @@ def measure_one(
     model, dataset = loaded.model, loaded.dataset
     bs = int(loaded.preset["train"]["batch_size"])
     if keras_io:
-        model = _keras_io_model(model, training=True if keras_io == "train" else None)
+        model = keras_io_model(model, training=True if keras_io == "train" else None)
         model.compile(
             keras.optimizers.Adam(2e-4, beta_1=0.5),
             keras.optimizers.Adam(2e-4, beta_1=0.5),

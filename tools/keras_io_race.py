@@ -50,9 +50,12 @@ METRICS = ("fid", "pr", "class_coverage")
 
 def keras_io_gan():
     """The keras.io MNIST DCGAN (networks, loss, optimizers, train_step) as written."""
+    from types import SimpleNamespace
+
     import keras
-    import tensorflow as tf
     from keras import layers
+
+    from tools.benchmark import keras_io_model
 
     latent_dim = 128
     discriminator = keras.Sequential(
@@ -82,37 +85,10 @@ def keras_io_gan():
         name="generator",
     )
 
-    class GAN(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.discriminator, self.generator = discriminator, generator
-            self.latent_dim = latent_dim
-            self.seed_generator = keras.random.SeedGenerator(1337)
-
-        def compile(self, d_optimizer, g_optimizer, loss_fn):
-            super().compile()
-            self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
-
-        def train_step(self, real_images):
-            batch_size = tf.shape(real_images)[0]
-            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-            combined = tf.concat([self.generator(z), real_images], axis=0)
-            labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)
-            labels += 0.05 * tf.random.uniform(tf.shape(labels))
-            with tf.GradientTape() as tape:
-                d_loss = self.loss_fn(labels, self.discriminator(combined))
-            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
-            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-            with tf.GradientTape() as tape:
-                g_loss = self.loss_fn(
-                    tf.zeros((batch_size, 1)), self.discriminator(self.generator(z))
-                )
-            grads = tape.gradient(g_loss, self.generator.trainable_weights)
-            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
-            return {"d_loss": d_loss, "g_loss": g_loss}
-
-    gan = GAN()
+    # The keras.io train_step, as written (networks called without `training`).
+    gan = keras_io_model(
+        SimpleNamespace(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
+    )
     gan.compile(
         d_optimizer=keras.optimizers.Adam(learning_rate=0.0003),
         g_optimizer=keras.optimizers.Adam(learning_rate=0.0003),
