@@ -112,6 +112,40 @@ def test_gan_cls_three_terms_by_hand():
     np.testing.assert_allclose(out["d_loss"][1], d1, rtol=1e-5)
 
 
+def test_mode_seeking_term_is_msgans_ratio():
+    """MSGAN (Mao et al. 2019): + w / (mean|G(z1, t) - G(z2, t)| / mean|z1 - z2| + 1e-5).
+    A generator that draws 0.5 z has that ratio 0.5 for any noise."""
+
+    def model(weight):
+        g_in = [keras.Input((4,)), keras.Input((4,))]
+        scaled = layers.Dense(
+            4, use_bias=False, kernel_initializer=keras.initializers.Identity(0.5)
+        )
+        gen = keras.Model(g_in, layers.Reshape((2, 2, 1))(scaled(g_in[0])))
+        m = Text2ImageGAN(
+            generator=gen,
+            discriminator=_const_discriminator(2.0, -1.0, -3.0),
+            image_shape=(2, 2, 1),
+            latent_dim=4,
+            embed_dim=4,
+            interpolation_weight=0.0,
+            diversity_weight=weight,
+            seed=0,
+        )
+        m.compile(loss="non_saturating")
+        return m
+
+    fake, cond = -tf.ones((6, 2, 2, 1)), tf.ones((6, 4))
+    plain = model(0.0).generator_losses(fake, cond, fake, cond)
+    out = model(2.0).generator_losses(fake, cond, fake, cond)
+    assert "g_div" not in plain
+    np.testing.assert_allclose(float(out["g_div"]), 0.5, rtol=1e-5)
+    np.testing.assert_allclose(out["g_loss"], plain["g_loss"] + 2.0 / (0.5 + 1e-5), rtol=1e-5)
+    assert model(2.0).get_config()["diversity_weight"] == 2.0
+    with pytest.raises(ValueError, match="diversity_weight must be >= 0"):
+        model(-1.0)
+
+
 # --- learning, saving, export ----------------------------------------------------------------------
 
 

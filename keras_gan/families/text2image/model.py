@@ -192,6 +192,13 @@ class Text2ImageGAN(BaseGAN):
             term gets ``1 - mismatch_weight`` (GAN-CLS: 0.5 each); 0 gives a
             plain text-conditional GAN.
         encoder_steps: batches of joint-embedding pre-training at the first fit.
+        diversity_weight: weight of the mode-seeking term of MSGAN (Mao et al.
+            2019, arXiv:1903.05628, who add it to StackGAN++ for text-to-image):
+            the generator minimises ``1 / (d_img / d_z + 1e-5)`` for two noise
+            vectors on the same caption, d the mean absolute difference, so
+            one caption does not collapse to one drawing. 0 (the paper's
+            GAN-INT-CLS) disables it; it costs one more generator pass on half
+            a batch per step.
         **kwargs: `BaseGAN` arguments.
 
     Example:
@@ -221,6 +228,7 @@ class Text2ImageGAN(BaseGAN):
         beta=0.5,
         mismatch_weight=0.5,
         encoder_steps=600,
+        diversity_weight=0.0,
         vocabulary=(),
         **kwargs,
     ):
@@ -236,6 +244,12 @@ class Text2ImageGAN(BaseGAN):
         self.beta = float(beta)
         self.mismatch_weight = float(mismatch_weight)
         self.encoder_steps = int(encoder_steps)
+        self.diversity_weight = float(diversity_weight)
+        if not self.diversity_weight >= 0.0:
+            raise ValueError(
+                f"diversity_weight must be >= 0 (0 disables the mode-seeking term); "
+                f"got {diversity_weight!r}."
+            )
         if not 0.0 <= self.mismatch_weight < 1.0:
             raise ValueError(f"mismatch_weight must be in [0, 1); got {mismatch_weight!r}.")
         if not 0.0 <= self.beta <= 1.0:
@@ -454,6 +468,18 @@ class Text2ImageGAN(BaseGAN):
             g_int = lp.generator(self.discriminate(fake_int, t_int, training=True))
             out["g_int"] = g_int
             g_loss = g_loss + self.interpolation_weight * g_int
+        if self.diversity_weight:
+            # MSGAN's mode-seeking term on half the batch: two noise vectors, same caption.
+            batch = ops.shape(fake)[0]
+            half = max(batch // 2, 1) if isinstance(batch, int) else ops.maximum(batch // 2, 1)
+            c = fake_cond[:half]
+            z = self.sample_latent(2 * half)
+            pair = self.generator([z, ops.concatenate([c, c], axis=0)], training=True)
+            d_img = ops.mean(ops.abs(ops.cast(pair[:half] - pair[half:], "float32")))
+            d_z = ops.mean(ops.abs(ops.cast(z[:half] - z[half:], "float32")))
+            ratio = d_img / d_z
+            out["g_div"] = ratio
+            g_loss = g_loss + self.diversity_weight / (ratio + 1e-5)
         out["g_loss"] = g_loss
         return out
 
@@ -463,6 +489,8 @@ class Text2ImageGAN(BaseGAN):
             names.append("d_text_acc")
         if self.interpolation_weight:
             names.append("g_int")
+        if self.diversity_weight:
+            names.append("g_div")
         return names
 
     # --- sampling ------------------------------------------------------------------------------
@@ -562,6 +590,7 @@ class Text2ImageGAN(BaseGAN):
             beta=self.beta,
             mismatch_weight=self.mismatch_weight,
             encoder_steps=self.encoder_steps,
+            diversity_weight=self.diversity_weight,
             vocabulary=list(self.tokenizer.vocabulary),
         )
         return config
