@@ -32,3 +32,15 @@ def test_race_summary_finds_the_first_mark_at_or_below_the_baseline():
     rows = [{"train_minutes": m, "fid": f} for m, f in [(2.5, 40.0), (5.0, 12.0), (7.5, 9.0)]]
     assert first_at_or_below(rows, 12.0) == 5.0
     assert first_at_or_below(rows, 8.0) is None
+
+
+def test_parzen_study_finds_each_samples_nearest_training_image():
+    from tools.parzen_study import nearest_real
+
+    rng = np.random.default_rng(0)
+    train = rng.uniform(-1, 1, (50, 6, 6, 1)).astype("float32")
+    pick = rng.integers(0, 50, 20)
+    noisy = train[pick] + rng.normal(0, 0.05, (20, 6, 6, 1)).astype("float32")
+    near, idx = nearest_real(noisy, train, batch_size=7)
+    np.testing.assert_array_equal(idx, pick)
+    np.testing.assert_array_equal(near, train[pick])

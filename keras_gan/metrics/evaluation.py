@@ -209,7 +209,8 @@ def parzen_mnist(source, num_samples=10000, seed=0, sigmas=None):
     validation images drawn from training images 50,000-60,000; the estimate
     is the mean log-likelihood of the 10,000 test images. ``source="real"``
     scores 10,000 real training images (from the first 50,000) instead, the
-    comparison Theis et al. 2016 made.
+    comparison Theis et al. 2016 made; a numpy array is taken as the samples
+    themselves, images in [-1, 1] as generators give them.
     """
     from keras_gan import data
 
@@ -218,7 +219,9 @@ def parzen_mnist(source, num_samples=10000, seed=0, sigmas=None):
         idx = np.random.default_rng(seed).permutation(len(x))[:num_samples]
         samples = x[idx].astype(np.float64) / 255.0
     else:
-        samples = (generate_images(source, num_samples, seed).astype(np.float64) + 1.0) / 2.0
+        if not isinstance(source, np.ndarray):
+            source = generate_images(source, num_samples, seed)
+        samples = (np.asarray(source, np.float64) + 1.0) / 2.0
     xv, _ = data.load_arrays("mnist", "train[50000:]")
     val = xv[np.random.default_rng(seed + 1).permutation(len(xv))[:1000]].astype(np.float64) / 255.0
     xt, _ = data.load_arrays("mnist", "test")
