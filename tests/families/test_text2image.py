@@ -87,17 +87,25 @@ def _const_discriminator(real_value, wrong_value, fake_value):
     return keras.Model([x, t], out)
 
 
-def test_gan_cls_three_terms_by_hand():
-    g_in = [keras.Input((3,)), keras.Input((4,))]
-    gen = keras.Model(g_in, layers.Reshape((2, 2, 1))(layers.Dense(4)(g_in[0])))
+def _hand_model(latent_dim, dense, loss, **kwargs):
+    """2x2 images drawn by ``dense`` from z alone, judged by `_const_discriminator`."""
+    g_in = [keras.Input((latent_dim,)), keras.Input((4,))]
+    gen = keras.Model(g_in, layers.Reshape((2, 2, 1))(dense(g_in[0])))
     model = Text2ImageGAN(
         generator=gen,
         discriminator=_const_discriminator(2.0, -1.0, -3.0),
         image_shape=(2, 2, 1),
+        latent_dim=latent_dim,
         embed_dim=4,
         seed=0,
+        **kwargs,
     )
-    model.compile(loss="minimax")
+    model.compile(loss=loss)
+    return model
+
+
+def test_gan_cls_three_terms_by_hand():
+    model = _hand_model(3, layers.Dense(4), "minimax")
     real = tf.ones((2, 2, 2, 1))
     fake = -tf.ones((2, 2, 2, 1))
     # right texts: first coordinate +1 for example 0, -1 for example 1 -> rolled, they swap
@@ -117,23 +125,12 @@ def test_mode_seeking_term_is_msgans_ratio():
     A generator that draws 0.5 z has that ratio 0.5 for any noise."""
 
     def model(weight):
-        g_in = [keras.Input((4,)), keras.Input((4,))]
-        scaled = layers.Dense(
+        half_z = layers.Dense(
             4, use_bias=False, kernel_initializer=keras.initializers.Identity(0.5)
         )
-        gen = keras.Model(g_in, layers.Reshape((2, 2, 1))(scaled(g_in[0])))
-        m = Text2ImageGAN(
-            generator=gen,
-            discriminator=_const_discriminator(2.0, -1.0, -3.0),
-            image_shape=(2, 2, 1),
-            latent_dim=4,
-            embed_dim=4,
-            interpolation_weight=0.0,
-            diversity_weight=weight,
-            seed=0,
+        return _hand_model(
+            4, half_z, "non_saturating", interpolation_weight=0.0, diversity_weight=weight
         )
-        m.compile(loss="non_saturating")
-        return m
 
     fake, cond = -tf.ones((6, 2, 2, 1)), tf.ones((6, 4))
     plain = model(0.0).generator_losses(fake, cond, fake, cond)
