@@ -683,8 +683,19 @@ def _folder_images(path):
     return x[..., None] if x.ndim == 3 else x
 
 
-def _domain_arrays(domain, split):
-    """uint8 images [N, H, W, C] of one domain: a dataset name, a folder or an array."""
+def _domain_arrays(domain, split, labels=False):
+    """uint8 images [N, H, W, C] of one domain: a dataset name, a folder or an array.
+
+    Returns ``(images, description, class_labels)``; the class labels (int32)
+    only with ``labels=True``, which needs a named dataset.
+    """
+    classes = None
+    if labels and not isinstance(domain, str) or labels and Path(domain).is_dir():
+        what = "an array" if isinstance(domain, np.ndarray) else "a folder"
+        raise ValueError(
+            f"labels=True needs named datasets (such as 'mnist' or 'digits') for both domains; "
+            f"a domain is {what}, which has no class labels. Use labels=False (plain CycleGAN)."
+        )
     if isinstance(domain, np.ndarray):
         x = domain
         label = f"array{tuple(x.shape)}"
@@ -694,7 +705,8 @@ def _domain_arrays(domain, split):
     elif isinstance(domain, str):
         if get_info(domain).kind != "image":
             raise ValueError(f"load_unpaired needs image datasets; {domain!r} is not one.")
-        x, _ = load_arrays(domain, split)
+        x, classes = load_arrays(domain, split)
+        classes = np.asarray(classes).astype(np.int32).reshape(-1) if labels else None
         label = f"{domain}:{split}"
     else:
         raise TypeError(
@@ -711,15 +723,19 @@ def _domain_arrays(domain, split):
         raise TypeError(f"Domain {label} must hold uint8 images in [0, 255]; got {x.dtype}.")
     if len(x) == 0:
         raise ValueError(f"Domain {label} is empty: there is nothing to train on.")
-    return x, label
+    return x, label, classes
 
 
-def _domain_stream(x, batch_size, seed, domain, first_batch):
-    """Endless batches of one domain: epoch e of this domain is the permutation (seed, domain, e)."""
+def _domain_stream(x, batch_size, seed, domain, first_batch, y=None):
+    """Endless batches of one domain: epoch e of this domain is the permutation (seed, domain, e).
+
+    With class labels ``y``, ``(images, labels)`` batches.
+    """
     import tensorflow as tf
 
     n = len(x)
     xs = tf.constant(x)
+    ys = None if y is None else tf.constant(y)
 
     def order(e):
         keys = tf.random.stateless_uniform(
@@ -729,6 +745,11 @@ def _domain_stream(x, batch_size, seed, domain, first_batch):
 
     ds = tf.data.Dataset.range(0, 2**62).flat_map(order).batch(batch_size, drop_remainder=True)
     ds = ds.skip(first_batch)
+    if ys is not None:
+        return ds.map(
+            lambda i: (to_float(tf.gather(xs, i)), tf.gather(ys, i)),
+            num_parallel_calls=PARALLEL_CALLS,
+        )
     return ds.map(lambda i: to_float(tf.gather(xs, i)), num_parallel_calls=PARALLEL_CALLS)
 
 
@@ -742,9 +763,10 @@ class UnpairedBatches(keras.utils.PyDataset):
     uninterrupted run would. The larger domain simply continues in the next epoch.
     """
 
-    def __init__(self, xa, xb, batch_size, steps, seed=0, initial_epoch=0):
+    def __init__(self, xa, xb, batch_size, steps, seed=0, initial_epoch=0, labels=None):
         super().__init__()
         self.domains = (xa, xb)
+        self.labels = labels  # None, or the (labels_a, labels_b) class labels
         self.batch_size, self.steps, self.seed = int(batch_size), int(steps), int(seed)
         self.epoch = int(initial_epoch)
         self._orders = {}
@@ -761,16 +783,19 @@ class UnpairedBatches(keras.utils.PyDataset):
             self._orders[key] = np.random.default_rng([self.seed, domain, cycle]).permutation(n)
         return self._orders[key]
 
-    def _batch(self, domain, k):
+    def _indices(self, domain, k):
         n = len(self.domains[domain])
         flat = np.arange(k * self.batch_size, (k + 1) * self.batch_size)
         cycles, pos = flat // n, flat % n
-        idx = np.array([self._order(domain, c)[p] for c, p in zip(cycles, pos)])
-        return to_float(self.domains[domain][idx])
+        return np.array([self._order(domain, c)[p] for c, p in zip(cycles, pos)])
 
     def __getitem__(self, i):
         k = self.epoch * self.steps + int(i)
-        return self._batch(0, k), self._batch(1, k)
+        ia, ib = self._indices(0, k), self._indices(1, k)
+        images = to_float(self.domains[0][ia]), to_float(self.domains[1][ib])
+        if self.labels is None:
+            return images
+        return images, (self.labels[0][ia], self.labels[1][ib])
 
     def on_epoch_end(self):
         self.epoch += 1
@@ -788,14 +813,16 @@ def load_unpaired(
     steps_per_epoch=None,
     epochs=None,
     initial_epoch=0,
+    labels=False,
 ):
     """Two independent, shuffled image streams for unpaired translation (CycleGAN).
 
     Each domain is a dataset name (``"mnist"``, ``"digits"``, ...), a folder of
     image files, or a uint8 array ``[N, H, W, C]``. Both are resized to
     ``image_size`` (default: domain A's size) and must have the same number of
-    channels. Labels are never yielded (evaluation uses them separately). The
-    two domains are shuffled independently, so a batch pairs unrelated images.
+    channels. The two domains are shuffled independently, so a batch pairs
+    unrelated images. Class labels are yielded only with ``labels=True`` (for
+    CycleGAN's opt-in semantic-consistency term); plain CycleGAN never sees them.
 
     Args:
         split: split of named datasets, e.g. ``"train"`` or ``"test[:500]"``.
@@ -806,15 +833,19 @@ def load_unpaired(
         epochs, initial_epoch: return one resumable stream for these epochs
             (batches depend only on ``(seed, epoch)``, as `make_dataset`).
 
+        labels: yield ``((images_a, images_b), (labels_a, labels_b))``, the
+            int32 class labels of both domains (named datasets only).
+
     Returns:
-        A dataset of ``(images_a, images_b)`` float32 batches in [-1, 1], of
-        exactly ``steps_per_epoch`` batches per epoch: a `tf.data.Dataset` on
-        TensorFlow, an `UnpairedBatches` on JAX and PyTorch.
+        A dataset of ``(images_a, images_b)`` float32 batches in [-1, 1] (see
+        ``labels``), of exactly ``steps_per_epoch`` batches per epoch: a
+        `tf.data.Dataset` on TensorFlow, an `UnpairedBatches` on JAX and PyTorch.
     """
-    xa, label_a = _domain_arrays(domain_a, split)
-    xb, label_b = _domain_arrays(domain_b, split)
+    xa, label_a, ya = _domain_arrays(domain_a, split, labels)
+    xb, label_b, yb = _domain_arrays(domain_b, split, labels)
     if limit is not None:
         xa, xb = xa[: int(limit)], xb[: int(limit)]
+        ya, yb = (ya[: int(limit)], yb[: int(limit)]) if labels else (None, None)
     if xa.shape[-1] != xb.shape[-1]:
         raise ValueError(
             f"Domain A ({label_a}) has {xa.shape[-1]} channel(s) and domain B ({label_b}) "
@@ -834,26 +865,43 @@ def load_unpaired(
     steps = int(steps_per_epoch) if steps_per_epoch else smallest // batch_size
     seed = 0 if seed is None else int(seed)
     if not uses_tf_data():
-        return UnpairedBatches(xa, xb, batch_size, steps, seed, initial_epoch=initial_epoch)
+        return UnpairedBatches(
+            xa,
+            xb,
+            batch_size,
+            steps,
+            seed,
+            initial_epoch=initial_epoch,
+            labels=(ya, yb) if labels else None,
+        )
     import tensorflow as tf
+
+    def regroup(da, db):
+        # ((a, ya), (b, yb)) -> ((a, b), (ya, yb)): Keras's (x, y) with both images as x
+        return (da[0], db[0]), (da[1], db[1])
 
     if epochs is not None:
         first = int(initial_epoch) * steps
         total = max(0, int(epochs) - int(initial_epoch)) * steps
         ds = tf.data.Dataset.zip(
-            _domain_stream(xa, batch_size, seed, 0, first),
-            _domain_stream(xb, batch_size, seed, 1, first),
+            _domain_stream(xa, batch_size, seed, 0, first, ya),
+            _domain_stream(xb, batch_size, seed, 1, first, yb),
         ).take(total)
+        if labels:
+            ds = ds.map(regroup)
         ds = ds.apply(tf.data.experimental.assert_cardinality(total))
         return deliver(ds)
 
-    def domain(x, s):
-        d = tf.data.Dataset.from_tensor_slices(x)
+    def domain(x, y, s):
+        d = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
         d = d.shuffle(min(len(x), 60_000), seed=s, reshuffle_each_iteration=True).repeat()
-        return d.batch(batch_size, drop_remainder=True).map(
-            to_float, num_parallel_calls=PARALLEL_CALLS
-        )
+        d = d.batch(batch_size, drop_remainder=True)
+        if y is None:
+            return d.map(to_float, num_parallel_calls=PARALLEL_CALLS)
+        return d.map(lambda i, c: (to_float(i), c), num_parallel_calls=PARALLEL_CALLS)
 
-    ds = tf.data.Dataset.zip(domain(xa, seed), domain(xb, seed + 1)).take(steps)
+    ds = tf.data.Dataset.zip(domain(xa, ya, seed), domain(xb, yb, seed + 1)).take(steps)
+    if labels:
+        ds = ds.map(regroup)
     ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
     return deliver(ds)

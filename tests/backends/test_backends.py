@@ -27,6 +27,7 @@ def test_training_never_imports_tensorflow_on(backend):
     assert out["text_steps"] == 4 and out["vocabulary"] > 20
     assert out["text_images"] == [2, 28, 28, 1]
     assert out["unpaired"] == "UnpairedBatches" and out["cyclegan_steps"] == 3
+    assert out["cycada_steps"] == 3 and np.isfinite(out["semantic"])
 
 
 @pytest.mark.parametrize(

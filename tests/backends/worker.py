@@ -152,6 +152,15 @@ def no_tensorflow():
     cycle = CycleGAN(image_shape=(28, 28, 1), filters=4, num_res_blocks=1, d_filters=4)
     cycle.compile()
     cycle.fit(unpaired, epochs=1, verbose=0)
+    # with the semantic term: labelled unpaired batches and a classifier per domain
+    labelled = data.load_unpaired(
+        "mnist", "digits", batch_size=4, limit=64, steps_per_epoch=3, labels=True
+    )
+    cycada = CycleGAN(
+        image_shape=(28, 28, 1), filters=4, num_res_blocks=1, d_filters=4, semantic_weight=1.0
+    )
+    cycada.compile()
+    semantic = cycada.fit(labelled, epochs=1, verbose=0).history["semantic"][-1]
     assert "tensorflow" not in sys.modules, "TensorFlow was imported"
     return {
         "dataset": type(ds).__name__,
@@ -163,6 +172,8 @@ def no_tensorflow():
         "text_images": list(from_text.shape),
         "unpaired": type(unpaired).__name__,
         "cyclegan_steps": int(keras.ops.convert_to_numpy(cycle.g_optimizer.iterations)),
+        "cycada_steps": int(keras.ops.convert_to_numpy(cycada.d_optimizer.iterations)),
+        "semantic": float(semantic),
     }
 
 

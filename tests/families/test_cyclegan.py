@@ -99,6 +99,54 @@ def test_cycle_identity_and_adversarial_terms_by_hand():
     np.testing.assert_allclose(d["d_b"], [0.5 * (0.28125 + 0.03125)], atol=1e-6)
 
 
+def _constant_logits(logits, name):
+    x = keras.Input((2, 2, 1))
+    dense = layers.Dense(10, kernel_initializer="zeros", bias_initializer="zeros", name="d")
+    out = dense(layers.Flatten()(x))
+    net = keras.Model(x, out, name=name)
+    dense.bias.assign(np.asarray(logits, np.float32))
+    return net
+
+
+def test_semantic_term_by_hand():
+    # C_B puts probability 1/2 on class 3 (logit ln 9 against nine zeros); C_A is uniform.
+    peaked = np.zeros(10)
+    peaked[3] = np.log(9.0)
+    model = CycleGAN(
+        generator=_affine(0.5, 0.0, "g"),
+        generator_ba=_affine(1.0, 0.1, "f"),
+        discriminator=_affine(0.0, 0.25, "d_b"),
+        discriminator_a=_affine(0.0, 0.5, "d_a"),
+        classifier_a=_constant_logits(np.zeros(10), "c_a"),
+        classifier_b=_constant_logits(peaked, "c_b"),
+        image_shape=(2, 2, 1),
+        pool_size=0,
+        semantic_weight=2.0,
+    )
+    model.compile()
+    a = tf.fill((2, 2, 2, 1), 0.4)
+    b = tf.fill((2, 2, 2, 1), -0.2)
+    labels = (tf.constant([3, 5]), tf.constant([0, 7]))
+    terms, fake_a, fake_b = model.generator_terms(a, b, labels)
+    # C_B(G(a)) vs a's labels: -ln(1/2) = ln 2 for class 3, -ln(1/18) = ln 18 for class 5;
+    # C_A(F(b)) vs b's labels: ln 10 for any class
+    want = np.array([np.log(2.0), np.log(18.0)]) + np.log(10.0)
+    np.testing.assert_allclose(terms["semantic"], want, atol=1e-5)
+    plain = 0.40625 + 2.5 + 1.0  # the terms of test_cycle_identity_and_adversarial_terms_by_hand
+    np.testing.assert_allclose(terms["g_loss"], plain + 2.0 * want, atol=1e-4)
+    # the discriminator side trains each classifier on its own domain's real images
+    d = model.discriminator_terms(a, b, fake_a, fake_b, labels)
+    want_d = np.log(10.0) + np.array([np.log(18.0), np.log(18.0)])
+    np.testing.assert_allclose(d["classify"], want_d, atol=1e-5)
+    np.testing.assert_allclose(d["d_loss"], d["d_a"] + d["d_b"] + want_d, atol=1e-5)
+    # the classifiers belong to the discriminator optimizer, never the generators'
+    g_vars = {id(v) for v in model.generator_variables()}
+    assert all(id(v) not in g_vars for v in model.classifier_b.trainable_variables)
+    assert {id(v) for v in model.classifier_a.trainable_variables} <= {
+        id(v) for v in model.discriminator_variables()
+    }
+
+
 def test_linear_decay_schedule():
     sched = LinearDecay(epochs=10, decay_start=5, g_learning_rate=2e-4, d_learning_rate=1e-4)
     assert [sched.factor(e) for e in (0, 4, 5, 6, 9)] == [1.0, 1.0, 1.0, 0.8, pytest.approx(0.2)]
@@ -143,6 +191,34 @@ def test_short_run_lowers_cycle_error_and_saves_everything(tmp_path):
     np.testing.assert_allclose(loaded.translate(xa[:4]), model.translate(xa[:4]), atol=1e-4)
 
 
+def test_semantic_run_learns_both_classifiers_and_round_trips(tmp_path):
+    """CyCADA-style training: each domain's classifier learns its real digits, the
+    semantic term falls, and a .keras file keeps the classifiers and the setting."""
+    model = small(filters=4, num_res_blocks=1, d_filters=8, semantic_weight=1.0)
+    assert "semantic" in model.metric_names() and model.classifier_a is not None
+    history = model.fit(unpaired(labels=True), epochs=2, verbose=0)
+    assert history.history["semantic"][-1] < history.history["semantic"][0], history.history
+    for net, name in ((model.classifier_a, "mnist"), (model.classifier_b, "digits")):
+        x, y = data.load_arrays(name, "test")
+        x = data.to_float(data.resize_images(x[:300], 28))
+        accuracy = (net.predict(x, verbose=0).argmax(axis=1) == y[:300]).mean()
+        assert accuracy > 0.7, (name, accuracy)  # chance: 0.1
+    path = tmp_path / "cycada.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.semantic_weight == 1.0 and loaded.num_classes == 10
+    x = data.to_float(data.load_arrays("mnist", "test")[0][:4])
+    np.testing.assert_allclose(
+        loaded.classifier_b.predict(x, verbose=0),
+        model.classifier_b.predict(x, verbose=0),
+        atol=1e-5,
+    )
+    # a plain CycleGAN has no classifiers and ignores labels it is given
+    plain = small(filters=4, num_res_blocks=1, d_filters=4)
+    assert plain.classifier_a is None and "semantic" not in plain.metric_names()
+    plain.fit(unpaired(labels=True, steps=2), epochs=1, verbose=0)
+
+
 def test_export_serves_both_directions(tmp_path):
     model = small()
     version = export.export(model, "cyclegan", base_dir=tmp_path)
@@ -176,6 +252,20 @@ def test_bad_input_is_explained():
     assert not hasattr(model, "generate") and hasattr(model, "translate")
     with pytest.raises(ValueError, match="ema_decay"):
         CycleGAN(image_shape=SHAPE, ema_decay=0.9)
+    with pytest.raises(ValueError, match="semantic_weight must be >= 0"):
+        CycleGAN(image_shape=SHAPE, semantic_weight=-1.0)
+
+
+def test_semantic_term_needs_valid_labels():
+    model = small(filters=4, num_res_blocks=1, d_filters=4, semantic_weight=1.0)
+    with pytest.raises(ValueError, match=r"needs the class labels.*labels=True"):
+        model.fit(unpaired(steps=1), epochs=1, verbose=0)
+    images = data.to_float(np.zeros((4, 28, 28, 1), np.uint8))
+    bad = ((images, images), (np.array([0, 1, 2, 10]), np.array([0, 1, 2, 3])))
+    with pytest.raises(Exception, match=r"labels_a must be in \[0, 10\)"):
+        model.fit(bad[0], bad[1], batch_size=4, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="labels=True needs named datasets"):
+        data.load_unpaired("mnist", np.zeros((8, 28, 28, 1), np.uint8), labels=True)
 
 
 # --- unpaired data ------------------------------------------------------------------------------------
@@ -192,6 +282,32 @@ def test_load_unpaired_streams_and_resumes():
     for (a1, b1), (a2, b2) in zip(full[10:], resumed):
         np.testing.assert_array_equal(a1, a2)
         np.testing.assert_array_equal(b1, b2)
+
+
+def test_load_unpaired_labels_belong_to_their_images():
+    xa, ya = data.load_arrays("mnist", "train")
+    xb, yb = data.load_arrays("digits", "train")
+    label_of = {}
+    for x, y, domain in ((xa[:64], ya[:64], 0), (data.resize_images(xb[:64], 28), yb[:64], 1)):
+        for image, label in zip(x, y):
+            label_of[(domain, data.to_float(image).tobytes())] = int(label)
+    for stream in (
+        unpaired(limit=64, batch_size=8, steps=4, labels=True),
+        unpaired(limit=64, batch_size=8, steps=4, labels=True, epochs=2),
+        data.UnpairedBatches(
+            xa[:64], data.resize_images(xb[:64], 28), 8, 4, labels=(ya[:64], yb[:64])
+        ),
+    ):
+        batches = (
+            [stream[i] for i in range(4)]
+            if isinstance(stream, data.UnpairedBatches)
+            else list(stream)
+        )
+        assert len(batches) >= 4
+        for (a, b), (la, lb) in batches:
+            for domain, images, labels in ((0, a, la), (1, b, lb)):
+                got = [label_of[(domain, np.asarray(i).tobytes())] for i in images]
+                assert got == [int(v) for v in np.asarray(labels)]
 
 
 def test_unpaired_batches_without_tensorflow_stream_and_resume():

@@ -10,7 +10,12 @@ from keras import ops
 
 from keras_gan.core.model import GANModel, first_batch
 from keras_gan.core.signatures import translator_endpoints
-from keras_gan.families.cyclegan.networks import patch_discriminator, resnet_generator
+from keras_gan.families.cgan.model import assert_labels
+from keras_gan.families.cyclegan.networks import (
+    digit_classifier,
+    patch_discriminator,
+    resnet_generator,
+)
 from keras_gan.losses import mean_absolute_error
 
 log = logging.getLogger("keras_gan")
@@ -147,6 +152,18 @@ class CycleGAN(GANModel):
     Batches are ``(images_a, images_b)`` pairs of unrelated images
     (`keras_gan.data.load_unpaired`). Both domains share one image shape.
 
+    Opt-in semantic consistency (CyCADA-style; Hoffman et al. 2018,
+    arXiv:1711.03213), for domains with class labels: with
+    ``semantic_weight > 0`` the model also holds a classifier per domain
+    (``classifier_a``, ``classifier_b``, LeNet-style), trained on real labelled
+    images by the discriminator optimizer, and the generators minimise
+    ``semantic_weight * (CE(C_B(G(a)), y_a) + CE(C_A(F(b)), y_b))``: a
+    translation must keep its class for the target domain's classifier.
+    Batches are then ``((images_a, images_b), (labels_a, labels_b))``
+    (``load_unpaired(..., labels=True)``). CyCADA trains its classifier on the
+    labelled source domain only and uses its guesses on the target; here both
+    domains are labelled, and each classifier learns its own domain.
+
     Args:
         image_shape: (H, W, C) of both domains.
         filters: width of the ResNet generators (64 in the paper for 256x256).
@@ -159,6 +176,9 @@ class CycleGAN(GANModel):
         pool_size: images in each discriminator's history pool (50); 0 disables it.
         decay_start: fraction of the epochs after which the learning rates
             decay linearly to zero (0.5: the second half of training).
+        semantic_weight: weight of the semantic-consistency term (0: plain
+            CycleGAN, no classifiers, labels never read; CyCADA uses 1).
+        num_classes: classes of both domains (with ``semantic_weight > 0``).
         **kwargs: `GANModel` arguments (``seed``, ``name``).
 
     Example:
@@ -170,9 +190,17 @@ class CycleGAN(GANModel):
     """
 
     default_loss = "least_squares"
-    network_keys = ("generator", "discriminator", "generator_ba", "discriminator_a")
+    network_keys = (
+        "generator",
+        "discriminator",
+        "generator_ba",
+        "discriminator_a",
+        "classifier_a",
+        "classifier_b",
+    )
     generator_keys = ("generator", "generator_ba")
-    discriminator_keys = ("discriminator", "discriminator_a")
+    # The classifiers learn from real labelled images with the discriminators' optimizer.
+    discriminator_keys = ("discriminator", "discriminator_a", "classifier_a", "classifier_b")
 
     def __init__(
         self,
@@ -180,6 +208,8 @@ class CycleGAN(GANModel):
         discriminator=None,
         generator_ba=None,
         discriminator_a=None,
+        classifier_a=None,
+        classifier_b=None,
         image_shape=(28, 28, 1),
         filters=32,
         num_res_blocks=6,
@@ -189,10 +219,16 @@ class CycleGAN(GANModel):
         identity_weight=0.5,
         pool_size=50,
         decay_start=0.5,
+        semantic_weight=0.0,
+        num_classes=10,
         **kwargs,
     ):
         if cycle_weight < 0 or identity_weight < 0:
             raise ValueError("cycle_weight and identity_weight must be >= 0.")
+        if semantic_weight < 0:
+            raise ValueError(
+                f"semantic_weight must be >= 0 (0 turns the term off); got {semantic_weight!r}."
+            )
         if not 0.0 <= float(decay_start) <= 1.0:
             raise ValueError(
                 f"decay_start is a fraction of the epochs in [0, 1]; got {decay_start!r}."
@@ -206,6 +242,8 @@ class CycleGAN(GANModel):
         self.identity_weight = float(identity_weight)
         self.pool_size = int(pool_size)
         self.decay_start = float(decay_start)
+        self.semantic_weight = float(semantic_weight)
+        self.num_classes = int(num_classes)
         shape = self.image_shape
         if generator is None:
             generator = resnet_generator(shape, filters, num_res_blocks, norm, name="generator_ab")
@@ -217,6 +255,20 @@ class CycleGAN(GANModel):
             discriminator = patch_discriminator(shape, d_filters, norm, name="discriminator_b")
         if discriminator_a is None:
             discriminator_a = patch_discriminator(shape, d_filters, norm, name="discriminator_a")
+        if self.semantic_weight:
+            if classifier_a is None:
+                classifier_a = digit_classifier(shape, self.num_classes, name="classifier_a")
+            if classifier_b is None:
+                classifier_b = digit_classifier(shape, self.num_classes, name="classifier_b")
+            for net, what in ((classifier_a, "classifier_a"), (classifier_b, "classifier_b")):
+                got = tuple(net.outputs[0].shape[1:])
+                if got != (self.num_classes,):
+                    raise ValueError(
+                        f"CycleGAN's {what} must map images to {self.num_classes} class "
+                        f"logits (num_classes); it outputs shape {got}."
+                    )
+        else:
+            classifier_a = classifier_b = None  # plain CycleGAN: no classifiers
         super().__init__(**kwargs)
         for net, what in ((generator, "generator"), (generator_ba, "generator_ba")):
             got = tuple(net.outputs[0].shape[1:])
@@ -229,6 +281,8 @@ class CycleGAN(GANModel):
         self.discriminator = discriminator
         self.generator_ba = generator_ba
         self.discriminator_a = discriminator_a
+        self.classifier_a = classifier_a
+        self.classifier_b = classifier_b
         self.pool_a = ImagePool(self.pool_size, shape, name="pool_a")
         self.pool_b = ImagePool(self.pool_size, shape, name="pool_b")
         # Fixed inputs of the progress pictures (saved with the model).
@@ -251,6 +305,8 @@ class CycleGAN(GANModel):
         names = ["g_loss", "d_loss", "g_adv", "cycle", "d_a", "d_b"]
         if self.identity_weight:
             names.insert(4, "identity")
+        if self.semantic_weight:
+            names += ["semantic", "classify"]
         return names
 
     def learning_rate_schedule(self, epochs, g_learning_rate=None, d_learning_rate=None):
@@ -278,11 +334,40 @@ class CycleGAN(GANModel):
             )
         return self.check_samples(y)
 
+    def unpack_batch(self, data):
+        """``(a, b, labels)`` of a batch; ``labels`` is ``(labels_a, labels_b)`` or None.
+
+        Plain batches are ``(images_a, images_b)``; labelled ones (for the
+        semantic term) ``((images_a, images_b), (labels_a, labels_b))``.
+        """
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if not isinstance(x, (tuple, list)):
+            if self.semantic_weight:
+                raise ValueError(
+                    f"This CycleGAN has semantic_weight={self.semantic_weight} and needs the class "
+                    "labels of both domains: batches ((images_a, images_b), (labels_a, "
+                    "labels_b)), as keras_gan.data.load_unpaired(..., labels=True) yields."
+                )
+            return self.check_samples(x), self.check_conditions(y), None
+        if len(x) != 2 or not isinstance(y, (tuple, list)) or len(y) != 2:
+            raise ValueError(
+                "CycleGAN's labelled batches are ((images_a, images_b), (labels_a, labels_b)); "
+                f"got a {len(x)}-tuple of images with {type(y).__name__} labels."
+            )
+        a, b = self.check_samples(x[0]), self.check_samples(x[1])
+        if not self.semantic_weight:
+            return a, b, None  # plain CycleGAN ignores labels
+        labels = tuple(
+            assert_labels(ops.reshape(ops.cast(v, "int32"), (-1,)), self.num_classes, where=w)
+            for v, w in zip(y, ("labels_a", "labels_b"))
+        )
+        return a, b, labels
+
     def fit(self, x=None, *args, **kwargs):
         if not int(keras.ops.convert_to_numpy(self.preview_set)):
             first = first_batch(x)
             if first is not None:
-                a, b = self.unpack_batch(first)
+                a, b, _ = self.unpack_batch(first)
                 self.set_preview_images(
                     keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b)
                 )
@@ -304,8 +389,15 @@ class CycleGAN(GANModel):
         slots = ops.cast(ops.floor(u[:, 1] * max(self.pool_size, 1)), "int32")
         return u[:, 0], ops.minimum(slots, max(self.pool_size, 1) - 1)
 
-    def generator_terms(self, a, b):
-        """Per-example generator terms and the translations, for one (a, b) batch."""
+    def _cross_entropy(self, classifier, images, labels):
+        logits = classifier(images, training=False)
+        return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+
+    def generator_terms(self, a, b, labels=None):
+        """Per-example generator terms and the translations, for one (a, b) batch.
+
+        ``labels``: ``(labels_a, labels_b)`` for the semantic term (when it is on).
+        """
         fake_b = self.generator(a, training=True)
         fake_a = self.generator_ba(b, training=True)
         rec_a = self.generator_ba(fake_b, training=True)
@@ -320,25 +412,38 @@ class CycleGAN(GANModel):
             identity = identity + mean_absolute_error(self.generator_ba(a, training=True), a)
             terms["identity"] = identity
             g_loss = g_loss + self.identity_weight * self.cycle_weight * identity
+        if self.semantic_weight:
+            # G(a) keeps a's class for B's classifier, F(b) keeps b's for A's
+            semantic = self._cross_entropy(self.classifier_b, fake_b, labels[0])
+            semantic = semantic + self._cross_entropy(self.classifier_a, fake_a, labels[1])
+            terms["semantic"] = semantic
+            g_loss = g_loss + self.semantic_weight * semantic
         terms["g_loss"] = g_loss
         return terms, fake_a, fake_b
 
-    def discriminator_terms(self, a, b, fake_a, fake_b):
-        """Per-example discriminator losses (each halved, as in the paper)."""
+    def discriminator_terms(self, a, b, fake_a, fake_b, labels=None):
+        """Per-example discriminator losses (each halved, as in the paper); with the
+        semantic term on, plus the classifiers' cross-entropy on real labelled images."""
         d_a = 0.5 * self.loss_pair.discriminator(
             self.discriminator_a(a, training=True), self.discriminator_a(fake_a, training=True)
         )
         d_b = 0.5 * self.loss_pair.discriminator(
             self.discriminator(b, training=True), self.discriminator(fake_b, training=True)
         )
-        return {"d_a": d_a, "d_b": d_b, "d_loss": d_a + d_b}
+        terms = {"d_a": d_a, "d_b": d_b, "d_loss": d_a + d_b}
+        if self.semantic_weight:
+            classify = self._cross_entropy(self.classifier_a, a, labels[0])
+            classify = classify + self._cross_entropy(self.classifier_b, b, labels[1])
+            terms["classify"] = classify
+            terms["d_loss"] = terms["d_loss"] + classify
+        return terms
 
     def train_step(self, data):
-        a, b = self.unpack_batch(data)
+        a, b, labels = self.unpack_batch(data)
         batch = ops.shape(a)[0]
 
         def g_terms():
-            terms, fake_a, fake_b = self.generator_terms(a, b)
+            terms, fake_a, fake_b = self.generator_terms(a, b, labels)
             # The translations come back with the terms (no side channel: on JAX
             # they must leave the differentiated function as its output).
             return {**terms, "fake_a": fake_a, "fake_b": fake_b}
@@ -348,13 +453,16 @@ class CycleGAN(GANModel):
         # The discriminators see translations from the history pools.
         pooled_a = self.pool_a.query(ops.stop_gradient(fake_a), *self._pool_draws(batch))
         pooled_b = self.pool_b.query(ops.stop_gradient(fake_b), *self._pool_draws(batch))
-        d_terms = self.minimize(lambda: self.discriminator_terms(a, b, pooled_a, pooled_b), "d")
+        d_terms = self.minimize(
+            lambda: self.discriminator_terms(a, b, pooled_a, pooled_b, labels), "d"
+        )
         return self.update_trackers({**terms, **d_terms})
 
     def test_step(self, data):
-        a, b = self.unpack_batch(data)
-        terms, fake_a, fake_b = self.generator_terms(a, b)
-        return self.update_trackers({**terms, **self.discriminator_terms(a, b, fake_a, fake_b)})
+        a, b, labels = self.unpack_batch(data)
+        terms, fake_a, fake_b = self.generator_terms(a, b, labels)
+        d_terms = self.discriminator_terms(a, b, fake_a, fake_b, labels)
+        return self.update_trackers({**terms, **d_terms})
 
     # --- translation ----------------------------------------------------------------------
 
@@ -409,5 +517,7 @@ class CycleGAN(GANModel):
             identity_weight=self.identity_weight,
             pool_size=self.pool_size,
             decay_start=self.decay_start,
+            semantic_weight=self.semantic_weight,
+            num_classes=self.num_classes,
         )
         return config

@@ -108,3 +108,25 @@ def patch_discriminator(image_shape, filters=64, norm="instance", name="discrimi
     y = layers.Conv2D(1, 4, padding="same", kernel_initializer=_init(), name="patch_logits")(y)
     out = layers.Activation("linear", dtype="float32", name="out")(y)
     return keras.Model(x, out, name=name)
+
+
+def digit_classifier(image_shape, num_classes=10, filters=32, name="classifier"):
+    """images -> class logits [batch, num_classes]: the LeNet-style classifier that CyCADA
+    (Hoffman et al. 2018) uses on digits, for the semantic-consistency term.
+
+    Conv 5x5 (f) - ReLU - max-pool 2, conv 5x5 (2f) - ReLU - max-pool 2, dense 128 - ReLU,
+    dense ``num_classes``.
+    """
+    h, w, c = check_shape(image_shape, 3, "image_shape")
+    if int(num_classes) < 2:
+        raise ValueError(f"num_classes must be >= 2; got {num_classes!r}.")
+    x = keras.Input((h, w, c), name="image")
+    y = layers.Conv2D(filters, 5, padding="same", activation="relu", name="conv1")(x)
+    y = layers.MaxPooling2D(2, name="pool1")(y)
+    y = layers.Conv2D(2 * filters, 5, padding="same", activation="relu", name="conv2")(y)
+    y = layers.MaxPooling2D(2, name="pool2")(y)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(128, activation="relu", name="fc")(y)
+    y = layers.Dense(int(num_classes), name="logits_dense")(y)
+    out = layers.Activation("linear", dtype="float32", name="logits")(y)
+    return keras.Model(x, out, name=name)
