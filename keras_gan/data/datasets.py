@@ -832,7 +832,6 @@ def load_unpaired(
             domain (the larger one simply continues in the next epoch).
         epochs, initial_epoch: return one resumable stream for these epochs
             (batches depend only on ``(seed, epoch)``, as `make_dataset`).
-
         labels: yield ``((images_a, images_b), (labels_a, labels_b))``, the
             int32 class labels of both domains (named datasets only).
 
