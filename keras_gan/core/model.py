@@ -62,6 +62,22 @@ def is_empty_dataset(x):
     return False
 
 
+def assert_labels(labels, num_classes, where="labels"):
+    """Integer labels, checked to lie in [0, num_classes) on every backend.
+
+    A violation fails the step (or a TF Serving request) with a clear message
+    instead of looking up a wrong embedding row.
+    """
+    return backend.assert_in_range(
+        labels,
+        0,
+        num_classes,
+        f"{where} must be in [0, {num_classes})",
+        below=f"{where} must be in [0, {num_classes}); got a negative label",
+        above=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}",
+    )
+
+
 @keras.saving.register_keras_serializable(package="keras_gan")
 class GANModel(keras.Model):
     """Base of every keras-gan model.

@@ -6,29 +6,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan import backend
+from keras_gan.core.model import assert_labels
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.cgan.networks import (
     METHODS,
     conditional_discriminator,
     conditional_generator,
 )
-
-
-def assert_labels(labels, num_classes, where="labels"):
-    """Integer labels, checked to lie in [0, num_classes) on every backend.
-
-    A violation fails the step (or a TF Serving request) with a clear message
-    instead of looking up a wrong embedding row.
-    """
-    return backend.assert_in_range(
-        labels,
-        0,
-        num_classes,
-        f"{where} must be in [0, {num_classes})",
-        below=f"{where} must be in [0, {num_classes}); got a negative label",
-        above=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}",
-    )
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")

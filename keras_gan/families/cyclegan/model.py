@@ -8,9 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan.core.model import GANModel, first_batch
+from keras_gan.core.model import GANModel, assert_labels, first_batch
 from keras_gan.core.signatures import translator_endpoints
-from keras_gan.families.cgan.model import assert_labels
 from keras_gan.families.cyclegan.networks import (
     digit_classifier,
     patch_discriminator,
