@@ -44,3 +44,26 @@ def test_parzen_study_finds_each_samples_nearest_training_image():
     near, idx = nearest_real(noisy, train, batch_size=7)
     np.testing.assert_array_equal(idx, pick)
     np.testing.assert_array_equal(near, train[pick])
+
+
+def test_train_gpu_stops_at_its_time_limit_and_measures(tmp_path):
+    """tools/train_gpu.py (the GPU figures of zoo/benchmarks/gpu_full_budget.md): with
+    --max-minutes 0 it ends at the first epoch end, says so, and --measure scores the
+    model it trained as measure_preset does."""
+    import json
+
+    from tools.train_gpu import main
+
+    out = tmp_path / "figures.json"
+    argv = ["gan_mnist", "--epochs", "3", "--steps-per-epoch", "2", "--bench-steps", "2"]
+    argv += ["--warmup", "1", "--max-minutes", "0", "--measure", "--num-samples", "64"]
+    assert main([*argv, "--out", str(tmp_path / "run"), "--json", str(out)]) == 0
+    info = json.loads(out.read_text())
+    assert info["train"]["epochs"] == 3 and info["train"]["epochs_done"] == 1
+    assert (tmp_path / "run" / "model.keras").exists()
+    history = (tmp_path / "run" / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 2  # the header and one epoch
+    scores = {r["metric"]: r for r in info["results"]}
+    assert {"fid", "precision", "recall", "classes_covered"} <= set(scores)
+    assert scores["fid"]["value"] > scores["fid"]["floor"] >= 0
+    assert info["speed"]["timed_steps"] == 2

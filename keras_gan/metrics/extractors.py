@@ -22,7 +22,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
 from keras_gan.data import sources
@@ -89,6 +88,8 @@ def train_classifier(name, epochs=None, seed=0, verbose=0):
         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
+    import tensorflow as tf  # only to retrain a missing classifier; scoring needs none
+
     aug = keras.Sequential([layers.RandomTranslation(0.08, 0.08, fill_value=-1.0, seed=seed)])
     ds = (
         tf.data.Dataset.from_tensor_slices((x, y))
@@ -232,11 +233,14 @@ class FeatureExtractor:
         return f"{self.name}-{digest.hexdigest()[:12]}"
 
     def _prepare(self, images):
-        x = tf.convert_to_tensor(np.asarray(images, np.float32))
+        # keras.ops, so that scoring runs on every backend (a JAX-only GPU machine
+        # has no TensorFlow); on TensorFlow these are tf.repeat and tf.image.resize
+        # (bilinear, no antialiasing), as before.
+        x = keras.ops.convert_to_tensor(np.asarray(images, np.float32))
         if self.channels and x.shape[-1] != self.channels:
-            x = tf.repeat(x, self.channels, axis=-1)
+            x = keras.ops.repeat(x, self.channels, axis=-1)
         if self.input_size is not None:
-            x = tf.image.resize(x, self.input_size)
+            x = keras.ops.image.resize(x, self.input_size)
         lo, hi = self.input_range
         if (lo, hi) != (-1.0, 1.0):
             x = (x + 1.0) / 2.0 * (hi - lo) + lo
@@ -248,7 +252,11 @@ class FeatureExtractor:
         for i in range(0, len(images), batch_size):
             out = self._net(self._prepare(images[i : i + batch_size]), training=False)
             out = out if isinstance(out, (list, tuple)) else [out]
-            feats.append(np.asarray(out[0], np.float64).reshape(len(out[0]), -1))
+            feats.append(
+                keras.ops.convert_to_numpy(out[0]).astype(np.float64).reshape(len(out[0]), -1)
+            )
             if self.logits_output:
-                probs.append(tf.nn.softmax(out[1]).numpy().astype(np.float64))
+                probs.append(
+                    keras.ops.convert_to_numpy(keras.ops.softmax(out[1])).astype(np.float64)
+                )
         return np.concatenate(feats), (np.concatenate(probs) if probs else None)
