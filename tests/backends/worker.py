@@ -159,11 +159,17 @@ def no_tensorflow(out_dir):
     cycle.compile()
     cycle.fit(unpaired, epochs=1, verbose=0)
     # with the semantic term: labelled unpaired batches and a classifier per domain
+    # (learning from shifted real images)
     labelled = data.load_unpaired(
         "mnist", "digits", batch_size=4, limit=64, steps_per_epoch=3, labels=True
     )
     cycada = CycleGAN(
-        image_shape=(28, 28, 1), filters=4, num_res_blocks=1, d_filters=4, semantic_weight=1.0
+        image_shape=(28, 28, 1),
+        filters=4,
+        num_res_blocks=1,
+        d_filters=4,
+        semantic_weight=1.0,
+        classifier_shift=1,
     )
     cycada.compile()
     semantic = cycada.fit(labelled, epochs=1, verbose=0).history["semantic"][-1]

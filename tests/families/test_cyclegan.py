@@ -147,6 +147,37 @@ def test_semantic_term_by_hand():
     }
 
 
+def test_classifier_shift_moves_each_real_image_by_its_own_whole_shift():
+    """classifier_shift=2: each image the classifiers learn from is the same image moved
+    by some (dy, dx) in [-2, 2]^2, the background (-1) filling in; the draws differ
+    between images and come from the model's seed. The default (0) draws nothing."""
+    model = small(filters=4, num_res_blocks=1, d_filters=4, semantic_weight=1.0, classifier_shift=2)
+    x = np.full((256, 28, 28, 1), -1.0, np.float32)
+    x[:, 10:15, 9:17] = np.linspace(0.0, 1.0, 40).reshape(5, 8, 1)  # a ramp: shifts show
+    moved = keras.ops.convert_to_numpy(model._shifted(x))
+    shifts = set()
+    for before, after in zip(x, moved):
+        hits = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if np.array_equal(np.roll(before, (dy, dx), axis=(0, 1)), after)
+        ]
+        assert len(hits) == 1  # exactly one whole shift (the ramp sits away from the edges)
+        shifts.add(hits[0])
+    assert len(shifts) == 25  # all 25 shifts among 256 draws
+    # from the model's seed: a model built alike draws the same shifts
+    twin = small(filters=4, num_res_blocks=1, d_filters=4, semantic_weight=1.0, classifier_shift=2)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(twin._shifted(x)), moved)
+    # the default draws no noise: the discriminator side leaves the seed where it was
+    plain = small(filters=4, num_res_blocks=1, d_filters=4, semantic_weight=1.0)
+    state = keras.ops.convert_to_numpy(plain.seed_generator.state)
+    a, b = x[:2], x[2:4]
+    plain.discriminator_terms(a, b, a, b, (np.array([1, 2]), np.array([3, 4])))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(plain.seed_generator.state), state)
+    assert CycleGAN.from_config(model.get_config()).classifier_shift == 2
+
+
 def test_linear_decay_schedule():
     sched = LinearDecay(epochs=10, decay_start=5, g_learning_rate=2e-4, d_learning_rate=1e-4)
     assert [sched.factor(e) for e in (0, 4, 5, 6, 9)] == [1.0, 1.0, 1.0, 0.8, pytest.approx(0.2)]
@@ -254,6 +285,9 @@ def test_bad_input_is_explained():
         CycleGAN(image_shape=SHAPE, ema_decay=0.9)
     with pytest.raises(ValueError, match="semantic_weight must be >= 0"):
         CycleGAN(image_shape=SHAPE, semantic_weight=-1.0)
+    for shift in (-1, 1.5, 28):
+        with pytest.raises(ValueError, match="classifier_shift is a whole number of pixels"):
+            CycleGAN(image_shape=SHAPE, semantic_weight=1.0, classifier_shift=shift)
 
 
 def test_semantic_term_needs_valid_labels():

@@ -178,6 +178,10 @@ class CycleGAN(GANModel):
         semantic_weight: weight of the semantic-consistency term (0: plain
             CycleGAN, no classifiers, labels never read; CyCADA uses 1).
         num_classes: classes of both domains (with ``semantic_weight > 0``).
+        classifier_shift: with the semantic term on, shift each real image the
+            classifiers learn from by up to this many pixels in each direction
+            (uniform, background -1): augmentation for a small labelled domain
+            (the UCI digits have 1,497 training images). 0 (default): none.
         **kwargs: `GANModel` arguments (``seed``, ``name``).
 
     Example:
@@ -220,6 +224,7 @@ class CycleGAN(GANModel):
         decay_start=0.5,
         semantic_weight=0.0,
         num_classes=10,
+        classifier_shift=0,
         **kwargs,
     ):
         if cycle_weight < 0 or identity_weight < 0:
@@ -227,6 +232,13 @@ class CycleGAN(GANModel):
         if semantic_weight < 0:
             raise ValueError(
                 f"semantic_weight must be >= 0 (0 turns the term off); got {semantic_weight!r}."
+            )
+        if int(classifier_shift) != classifier_shift or not 0 <= classifier_shift < min(
+            image_shape[:2]
+        ):
+            raise ValueError(
+                "classifier_shift is a whole number of pixels, at least 0 and less than the "
+                f"image size {tuple(image_shape[:2])}; got {classifier_shift!r}."
             )
         if not 0.0 <= float(decay_start) <= 1.0:
             raise ValueError(
@@ -243,6 +255,7 @@ class CycleGAN(GANModel):
         self.decay_start = float(decay_start)
         self.semantic_weight = float(semantic_weight)
         self.num_classes = int(num_classes)
+        self.classifier_shift = int(classifier_shift)
         shape = self.image_shape
         if generator is None:
             generator = resnet_generator(shape, filters, num_res_blocks, norm, name="generator_ab")
@@ -388,6 +401,23 @@ class CycleGAN(GANModel):
         slots = ops.cast(ops.floor(u[:, 1] * max(self.pool_size, 1)), "int32")
         return u[:, 0], ops.minimum(slots, max(self.pool_size, 1) - 1)
 
+    def _shifted(self, images):
+        """Each image moved by its own random (dy, dx) in [-s, s]^2, the background (-1)
+        filling in: a sum of the (2s+1)^2 crops of the padded batch, one kept per image."""
+        s = self.classifier_shift
+        n = 2 * s + 1
+        h, w = self.image_shape[:2]
+        picks = ops.cast(ops.floor(self.random("uniform", ops.shape(images)[0], (2,)) * n), "int32")
+        picks = ops.minimum(picks, n - 1)
+        padded = ops.pad(images, [[0, 0], [s, s], [s, s], [0, 0]], constant_values=-1.0)
+        out = ops.zeros_like(images)
+        for i in range(n):
+            for j in range(n):
+                keep = ops.logical_and(ops.equal(picks[:, 0], i), ops.equal(picks[:, 1], j))
+                keep = ops.reshape(ops.cast(keep, images.dtype), (-1, 1, 1, 1))
+                out = out + keep * padded[:, i : i + h, j : j + w, :]
+        return out
+
     def _cross_entropy(self, classifier, images, labels):
         logits = classifier(images, training=False)
         return keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
@@ -431,6 +461,8 @@ class CycleGAN(GANModel):
         )
         terms = {"d_a": d_a, "d_b": d_b, "d_loss": d_a + d_b}
         if self.semantic_weight:
+            if self.classifier_shift:
+                a, b = self._shifted(a), self._shifted(b)
             classify = self._cross_entropy(self.classifier_a, a, labels[0])
             classify = classify + self._cross_entropy(self.classifier_b, b, labels[1])
             terms["classify"] = classify
@@ -518,5 +550,6 @@ class CycleGAN(GANModel):
             decay_start=self.decay_start,
             semantic_weight=self.semantic_weight,
             num_classes=self.num_classes,
+            classifier_shift=self.classifier_shift,
         )
         return config
