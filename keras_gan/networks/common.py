@@ -132,6 +132,49 @@ class MinibatchStdDev(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
+class LatentCode(layers.Layer):
+    """Append a discrete code read from z: ``[z, one_hot(argmax(z[:, :k]))]``.
+
+    A generator fed only N(0, I) noise maps a connected latent space to its
+    samples, so an unconditional model of data in separate classes must put
+    some samples between them (Khayatkhoei et al. 2018, "Disconnected Manifold
+    Learning for Generative Adversarial Networks"). The argmax of the first
+    ``k`` coordinates of z is uniform over ``k`` values and jumps between them,
+    which gives the generator a disconnected latent space without a second
+    input: the noise is still z ~ N(0, I), so seeds, `generate` and the
+    exported SavedModel are unchanged. The code has no gradient; nothing
+    before it is trained.
+
+    Input [batch, latent_dim] -> output [batch, latent_dim + k].
+    """
+
+    def __init__(self, num_codes=10, **kwargs):
+        super().__init__(**kwargs)
+        num_codes = int(num_codes)
+        if num_codes < 2:
+            raise ValueError(f"num_codes must be >= 2; got {num_codes}.")
+        self.num_codes = num_codes
+
+    def build(self, input_shape):
+        if input_shape[-1] is not None and input_shape[-1] < self.num_codes:
+            raise ValueError(
+                f"LatentCode reads its {self.num_codes} codes from the first "
+                f"{self.num_codes} coordinates of z, but z has {input_shape[-1]}; "
+                "use latent_dim >= latent_codes."
+            )
+
+    def call(self, z):
+        code = ops.one_hot(ops.argmax(z[:, : self.num_codes], axis=-1), self.num_codes)
+        return ops.concatenate([z, ops.cast(code, z.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (input_shape[-1] + self.num_codes,)
+
+    def get_config(self):
+        return {**super().get_config(), "num_codes": self.num_codes}
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
 class Standardize(layers.Layer):
     """(x - mean) / std with per-feature statistics of the real data.
 
@@ -163,6 +206,23 @@ class Standardize(layers.Layer):
     @property
     def is_adapted(self):
         return bool(ops.convert_to_numpy(self.adapted) > 0)
+
+
+def check_latent_codes(latent_codes, latent_dim):
+    """Validate a generator's ``latent_codes`` (0, or 2..latent_dim)."""
+    import numpy as np
+
+    if isinstance(latent_codes, bool) or not isinstance(latent_codes, (int, np.integer)):
+        raise ValueError(
+            f"latent_codes must be a whole number (0 for none, or 2 to latent_dim); "
+            f"got {latent_codes!r}."
+        )
+    if latent_codes != 0 and not 2 <= latent_codes <= latent_dim:
+        raise ValueError(
+            f"latent_codes must be 0 (none) or between 2 and latent_dim={latent_dim}: "
+            f"the code is read from the first latent_codes coordinates of z; got {latent_codes}."
+        )
+    return int(latent_codes)
 
 
 def check_pack(pack, penalties):

@@ -12,6 +12,7 @@ import keras
 from keras import layers
 
 from keras_gan.networks.common import (
+    LatentCode,
     MinibatchStdDev,
     Pack,
     check_shape,
@@ -45,6 +46,7 @@ def dcgan_generator(
     kernel_size=4,
     norm="batch",
     condition_dim=0,
+    latent_codes=0,
     name="generator",
 ):
     """z [batch, latent_dim] -> images [batch, H, W, C] in [-1, 1].
@@ -59,6 +61,9 @@ def dcgan_generator(
         norm: normalisation after each hidden stage ("batch" in the paper).
         condition_dim: if > 0, the model takes a second input, a condition
             vector of this size, concatenated with z (used by conditional GANs).
+        latent_codes: if > 0, z is extended with a one-hot code, the argmax of
+            its first ``latent_codes`` coordinates (`LatentCode`): a discrete
+            part of the latent space drawn from the same noise.
     """
     h_img, w_img, channels = check_shape(image_shape, 3, "image_shape")
     if h_img != w_img:
@@ -69,10 +74,12 @@ def dcgan_generator(
     z = keras.Input((int(latent_dim),), name="z")
     inputs = [z]
     h = z
+    if latent_codes:
+        h = LatentCode(latent_codes, name="latent_code")(h)
     if condition_dim:
         c = keras.Input((int(condition_dim),), name="condition")
         inputs.append(c)
-        h = layers.Concatenate(name="z_and_condition")([z, c])
+        h = layers.Concatenate(name="z_and_condition")([h, c])
     filters = base_filters * 2 ** (n - 1)
     # [batch, latent] -> [batch, start, start, filters]
     h = layers.Dense(

@@ -94,3 +94,57 @@ def test_bad_dcgan_pack():
         DCGAN(image_shape=(16, 16, 1), base_filters=4, pack=0)
     with pytest.raises(ValueError, match="pack > 1 does not combine with"):
         DCGAN(image_shape=(16, 16, 1), base_filters=4, pack=2, gradient_penalty_weight=10.0)
+
+
+def test_latent_code_is_the_argmax_of_z_and_survives_save_and_export(tmp_path):
+    """`latent_codes=k`: the generator also sees one_hot(argmax(z[:, :k])), read from the
+    same N(0, I) noise, so `.keras` files and the SavedModel's seed signature carry it."""
+    import tensorflow as tf
+
+    from keras_gan import export, saving
+    from keras_gan.models import latent_from_seeds
+    from keras_gan.networks.common import LatentCode
+
+    z = np.random.default_rng(0).normal(size=(4000, 12)).astype("float32")
+    out = keras.ops.convert_to_numpy(LatentCode(10)(z))
+    np.testing.assert_array_equal(out[:, :12], z)
+    code = out[:, 12:]
+    assert set(np.unique(code)) == {0.0, 1.0} and (code.sum(axis=1) == 1).all()
+    np.testing.assert_array_equal(code.argmax(axis=1), z[:, :10].argmax(axis=1))
+    # uniform over the 10 codes: 400 expected per code, binomial sd about 19
+    assert np.abs(np.bincount(code.argmax(axis=1), minlength=10) - 400).max() < 100
+
+    model = DCGAN(image_shape=(16, 16, 1), latent_dim=12, base_filters=4, latent_codes=10, seed=0)
+    assert model.generator.get_layer("latent_code").num_codes == 10
+    model.compile()
+    x = np.random.default_rng(1).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    model.fit(x, epochs=1, batch_size=4, verbose=0)
+    seeds = np.arange(6)
+    want = model.generate(seeds=seeds)
+    # the code moves the output: the same z with another code gives another image
+    z = latent_from_seeds(seeds, 12)
+    swapped = z.copy()
+    swapped[:, [0, 1]] = swapped[:, [1, 0]]  # the argmax moves where it was 0 or 1
+    moved = np.isin(z[:, :10].argmax(axis=1), [0, 1])
+    assert moved.any()
+    a = keras.ops.convert_to_numpy(model.generator(z, training=False))
+    b = keras.ops.convert_to_numpy(model.generator(swapped, training=False))
+    assert np.abs(a - b)[moved].max() > 1e-4
+
+    reloaded = saving.load_model(saving.save_model(model, tmp_path / "m.keras"))
+    assert reloaded.latent_codes == 10
+    np.testing.assert_allclose(reloaded.generate(seeds=seeds), want, atol=1e-5)
+    path = export.export(model, name="coded", base_dir=tmp_path / "export")
+    served = tf.saved_model.load(str(path)).signatures["generate"](seed=tf.constant(seeds))
+    np.testing.assert_allclose(served["images"].numpy(), want, atol=1e-5)
+
+
+def test_bad_dcgan_latent_codes():
+    with pytest.raises(ValueError, match="between 2 and latent_dim=8"):
+        DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, latent_codes=9)
+    with pytest.raises(ValueError, match="whole number"):
+        DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, latent_codes=2.5)
+    with pytest.raises(ValueError, match="num_codes must be >= 2"):
+        from keras_gan.networks.common import LatentCode
+
+        LatentCode(1)

@@ -6,7 +6,7 @@ import keras
 
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.networks import dcgan_discriminator, dcgan_generator
-from keras_gan.networks.common import check_pack
+from keras_gan.networks.common import check_latent_codes, check_pack
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -30,6 +30,11 @@ class DCGAN(BaseGAN):
         d_dropout: dropout rate in the discriminator.
         minibatch_std: group size of a minibatch standard-deviation feature
             in the discriminator (Karras et al. 2018); 0 disables it.
+        latent_codes: if > 0, the generator also sees a one-hot code of this
+            many values read from z (the argmax of its first ``latent_codes``
+            coordinates; `keras_gan.networks.common.LatentCode`): a
+            disconnected latent space for data in separate classes, from the
+            same N(0, I) noise. 0 (the default) is plain DCGAN.
         pack: PacGAN's packing degree m (Lin et al. 2018): the discriminator
             judges m images at once, stacked as channels (PacDCGAN). The batch
             size should be a multiple of m. 1 (the default) is plain DCGAN.
@@ -53,6 +58,7 @@ class DCGAN(BaseGAN):
         d_dropout=0.0,
         minibatch_std=0,
         pack=1,
+        latent_codes=0,
         **kwargs,
     ):
         self.image_shape = tuple(int(d) for d in image_shape)
@@ -63,8 +69,11 @@ class DCGAN(BaseGAN):
         self.d_dropout = float(d_dropout)
         self.minibatch_std = int(minibatch_std)
         self.pack = check_pack(pack, kwargs)
+        self.latent_codes = check_latent_codes(latent_codes, latent_dim)
         if generator is None:
-            generator = dcgan_generator(latent_dim, image_shape, base_filters)
+            generator = dcgan_generator(
+                latent_dim, image_shape, base_filters, latent_codes=self.latent_codes
+            )
         if discriminator is None:
             discriminator = dcgan_discriminator(
                 image_shape,
@@ -88,5 +97,6 @@ class DCGAN(BaseGAN):
             d_dropout=self.d_dropout,
             minibatch_std=self.minibatch_std,
             pack=self.pack,
+            latent_codes=self.latent_codes,
         )
         return config
