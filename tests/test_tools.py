@@ -68,3 +68,29 @@ def test_train_gpu_stops_at_its_time_limit_and_measures(tmp_path):
     assert scores["fid"]["value"] > scores["fid"]["floor"] >= 0
     # one fit of 2 steps, timed from its second step
     assert info["speed"]["steps"] == 2 and info["speed"]["timed_steps"] == 1
+
+
+def test_class_confusion_reads_a_latent_code_against_the_classifier(mnist_test, capsys):
+    """A 'generator' that draws a real test digit of class (code + 3) % 10 for each seed:
+    every code's samples are one class, so the share is near the classifier's accuracy."""
+    from keras_gan.models import latent_from_seeds
+    from tools.class_confusion import code_confusion
+
+    x, y = mnist_test
+    x = x.astype("float32") / 127.5 - 1.0
+    by_class = [x[y == c] for c in range(10)]
+
+    class Coded:
+        latent_codes, latent_dim = 10, 16
+
+        def generate(self, seeds):
+            codes = latent_from_seeds(seeds, self.latent_dim)[:, :10].argmax(axis=1)
+            return np.stack([by_class[(c + 3) % 10][i] for i, c in enumerate(codes)])[..., None]
+
+    share = code_confusion(Coded(), "mnist", 300, seed=0)
+    out = capsys.readouterr().out
+    assert share > 0.95, out
+    assert "distinct most common classes: 10 of 10 codes" in out
+    rows = [line.split() for line in out.splitlines()[2:12]]
+    assert [int(r[0]) for r in rows] == list(range(10))
+    assert all(int(r[1 + (int(r[0]) + 3) % 10]) == max(map(int, r[1:])) for r in rows)

@@ -17,6 +17,11 @@ classifier behind conditional accuracy). For an AC-GAN it also prints how often
 the discriminator's own class head reads the requested class: when that head
 agrees and the independent classifier does not, the generator and the head
 share a private code.
+
+For an unconditional DCGAN with ``latent_codes`` it draws ``--per-class`` times
+the number of codes samples from seeds and prints, for each code (the argmax
+of the first coordinates of z), the classifier's reading of its samples: a
+generator that uses the code gives each code mostly one digit.
 """
 
 from __future__ import annotations
@@ -31,10 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def print_confusion(confusion, what):
-    k = len(confusion)
     print(what)
-    print("    " + " ".join(f"{c:4d}" for c in range(k)))
-    for c in range(k):
+    print("    " + " ".join(f"{c:4d}" for c in range(len(confusion[0]))))
+    for c in range(len(confusion)):
         print(f"{c:3d} " + " ".join(f"{v:4d}" for v in confusion[c]))
 
 
@@ -71,6 +75,30 @@ def translation_confusion(model, domain_a, domain_b, limit=2000):
         )
 
 
+def code_confusion(model, dataset, num_samples, seed):
+    """Print the latent code (rows) against the classifier's reading (columns)."""
+    import numpy as np
+
+    from keras_gan.metrics import FeatureExtractor
+    from keras_gan.models import latent_from_seeds
+
+    k = model.latent_codes
+    seeds = np.arange(num_samples, dtype=np.int64) + seed
+    codes = latent_from_seeds(seeds, model.latent_dim)[:, :k].argmax(axis=1)
+    _, probs = FeatureExtractor.for_dataset(dataset)(model.generate(seeds=seeds))
+    read = probs.argmax(axis=1)
+    confusion = np.zeros((k, probs.shape[1]), int)
+    np.add.at(confusion, (codes, read), 1)
+    print_confusion(confusion, f"rows: latent code; columns: the {dataset} classifier's reading")
+    top = confusion.argmax(axis=1)
+    share = confusion.max(axis=1).sum() / confusion.sum()
+    print(
+        f"samples in their code's most common class: {share:.4f}; "
+        f"distinct most common classes: {len(set(top.tolist()))} of {k} codes"
+    )
+    return share
+
+
 def main(argv=None):
     import numpy as np
 
@@ -91,6 +119,8 @@ def main(argv=None):
     model = saving.load_model(args.model)
     if hasattr(model, "translate") and hasattr(model, "generator_ba"):
         return translation_confusion(model, args.domain_a, args.domain_b)
+    if getattr(model, "latent_codes", 0):
+        return code_confusion(model, args.dataset, args.per_class * model.latent_codes, args.seed)
     k = getattr(model, "num_classes", None)
     if not k:
         raise SystemExit(f"{args.model} is not a class-conditional model (no num_classes).")
