@@ -139,7 +139,8 @@ def no_tensorflow(out_dir):
     from keras_gan.models import DCGAN
 
     ds = data.load("mnist", batch_size=32, limit=256)
-    model = DCGAN(image_shape=(28, 28, 1), latent_dim=8, base_filters=4, seed=0)
+    # with a latent code read from z (keras.ops argmax / one_hot in the generator)
+    model = DCGAN(image_shape=(28, 28, 1), latent_dim=8, base_filters=4, latent_codes=4, seed=0)
     model.compile()
     history = model.fit(ds, epochs=1, verbose=0)
     images = model.generate(seeds=[1, 2])
