@@ -34,7 +34,9 @@ class DCGAN(BaseGAN):
             many values read from z (the argmax of its first ``latent_codes``
             coordinates; `keras_gan.networks.common.LatentCode`): a
             disconnected latent space for data in separate classes, from the
-            same N(0, I) noise. 0 (the default) is plain DCGAN.
+            same N(0, I) noise. Nothing rewards the generator for using it: on
+            MNIST at 5 epochs it barely did (zoo/benchmarks/quality_curves.md).
+            0 (the default) is plain DCGAN.
         pack: PacGAN's packing degree m (Lin et al. 2018): the discriminator
             judges m images at once, stacked as channels (PacDCGAN). The batch
             size should be a multiple of m. 1 (the default) is plain DCGAN.
