@@ -28,7 +28,24 @@ SUBMODULES = (
     "training",
     "zoo",
 )
-__all__ = [*SUBMODULES, "__version__"]
+__all__ = [*SUBMODULES, "__version__", "from_preset"]
+
+
+def from_preset(preset, compile=True):
+    """The trained model of a preset, whatever its family.
+
+    ``preset`` is a zoo name (``keras-gan list`` shows which ship weights) or a
+    folder written by ``model.save_to_preset``. See
+    `keras_gan.core.GANModel.from_preset`.
+
+    Example:
+        >>> model = keras_gan.from_preset("dcgan_mnist")
+        >>> model.generate(seeds=[1, 2, 3]).shape
+        (3, 28, 28, 1)
+    """
+    from keras_gan.core import pretrained
+
+    return pretrained.load(preset, compile=compile)
 
 
 def __getattr__(name):

@@ -35,29 +35,47 @@ def _overrides(args):
     return out
 
 
+def _load_model(spec, compile=False):
+    """A model from a ``.keras`` file, a preset folder or the name of a shipped preset."""
+    from keras_gan import saving
+    from keras_gan.core import pretrained
+
+    path = Path(spec)
+    if path.suffix == ".keras" or path.is_file():
+        return saving.load_model(path, compile=compile)
+    if pretrained.is_preset(spec) or spec in pretrained.recipes():
+        return pretrained.load(spec, compile=compile)  # a recipe without weights: its clear error
+    if path.is_dir():
+        return saving.load_model(path, compile=compile)  # its "is a directory" error
+    raise ValueError(
+        f"{spec!r} is neither a model file nor a preset with trained weights. Pass a .keras "
+        f"file, a preset folder, or one of: {', '.join(pretrained.list_pretrained())}."
+    )
+
+
+def _is_saved_model(spec):
+    return Path(spec).is_dir() and (Path(spec) / "saved_model.pb").is_file()
+
+
 def cmd_list(args):
     from keras_gan import data, losses, zoo
-    from keras_gan.core import families
+    from keras_gan.core import families, pretrained
 
     rows = []
+    shipped = set(pretrained.list_pretrained())
     for name in zoo.list_presets():
         p = zoo.get_preset(name)
-        result = ", ".join(
-            f"{r['metric']}={r['value']}" for r in p.get("results", []) if "metric" in r
-        )[:60]
         rows.append(
             (
                 name,
                 p["model"].get("family", "?"),
                 "+".join(str(p["data"][k]) for k in ("name", "domain_b") if k in p["data"]) or "?",
-                result or "-",
+                "yes" if name in shipped else "no (train it)",
             )
         )
-    widths = [
-        max(len(r[i]) for r in rows + [("preset", "family", "dataset", "results")])
-        for i in range(4)
-    ]
-    print("  ".join(h.ljust(w) for h, w in zip(("preset", "family", "dataset", "results"), widths)))
+    head = ("preset", "family", "dataset", "trained weights")
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
     print()
@@ -108,9 +126,9 @@ def cmd_train(args):
 def cmd_sample(args):
     import numpy as np
 
-    from keras_gan import images, saving
+    from keras_gan import images
 
-    model = saving.load_model(args.model, compile=False)
+    model = _load_model(args.model)
     kwargs = {}
     if args.labels is not None:
         kwargs["conditions"] = np.asarray(args.labels, dtype=np.int64).repeat(
@@ -134,9 +152,50 @@ def keras_backend():
     return keras.backend.backend()
 
 
+def _export_preset(args, name, base_dir):
+    """Export a shipped preset (or a preset folder) through TensorFlow."""
+    from keras_gan import export
+    from keras_gan.core import pretrained
+
+    if keras_backend() != "tensorflow":
+        raise ValueError(
+            "Exporting a preset runs on the TensorFlow backend; run it with "
+            "KERAS_BACKEND=tensorflow (the SavedModel is a TensorFlow graph)."
+        )
+    model = pretrained.load(name, compile=False)
+    return export.export(
+        model,
+        name=args.name or model.source.get("preset") or Path(name).name,
+        base_dir=base_dir,
+        version=args.version,
+        overwrite=args.overwrite,
+        max_batch_size=args.max_batch_size,
+    )
+
+
 def cmd_export(args):
     from keras_gan import export
+    from keras_gan.core import pretrained
 
+    if args.all:
+        if args.model or args.name:
+            raise ValueError("--all exports every shipped preset; give no MODEL and no --name.")
+        names = pretrained.list_pretrained()
+        for preset in names:
+            path = _export_preset(args, preset, args.base_dir)
+            print(f"SavedModel: {path}")
+        config = export.write_models_config(args.base_dir, names)
+        print(f"One TF Serving config for all {len(names)}: {config}")
+        return 0
+    if not args.model:
+        raise ValueError("Give a MODEL (.keras file, preset name or folder) or --all.")
+    if not Path(args.model).is_file() and (
+        pretrained.is_preset(args.model) or args.model in pretrained.recipes()
+    ):
+        path = _export_preset(args, args.model, args.base_dir)
+        print(f"SavedModel: {path}")
+        print(f"Serving notes: {path.parent / 'README.md'}")
+        return 0
     name = args.name or Path(args.model).resolve().parent.name
     metadata = _run_metadata(_run_config(args.model))
     if args.metadata:
@@ -173,9 +232,12 @@ def _run_metadata(preset):
     }
 
 
-def _dataset_for(model_path, given):
+def _dataset_for(model_path, given, model=None):
     if given:
         return given
+    recorded = (getattr(model, "source", None) or {}).get("dataset")
+    if recorded:  # a shipped preset, or a model that zoo.load built
+        return recorded
     path = Path(model_path)
     run = _run_config(path)
     if run and run.get("data", {}).get("name"):
@@ -193,7 +255,7 @@ def _dataset_for(model_path, given):
 
 def _evaluate_family(args, evaluate, model):
     """A family's own evaluation (translation metrics, caption metrics, ...)."""
-    data_cfg = (_run_config(args.model) or {}).get("data", {})
+    data_cfg = (model.source or {}).get("data") or (_run_config(args.model) or {}).get("data", {})
     results = evaluate(model, data_cfg, args.num_samples, seed=args.seed)
     print("| metric | value |\n|---|---|")
     for k, v in results.items():
@@ -212,7 +274,7 @@ def _evaluate_stacked_mnist(args, num_samples):
 
     n = STACKED_MNIST_SAMPLES if num_samples is None else num_samples
     print(f"Evaluating {args.model} on Stacked MNIST ({n} samples)...", flush=True)
-    results = {"model": m.stacked_mnist_modes(args.model, n, seed=args.seed)}
+    results = {"model": m.stacked_mnist_modes(args.source, n, seed=args.seed)}
     if not args.no_floor:
         x, _ = data.load_arrays("stacked_mnist", "test")
         x = x[:n]  # the test split holds 10,000 stacks
@@ -238,15 +300,14 @@ def cmd_evaluate(args):
     # None: the protocol's own count (Stacked MNIST: 26,000), else 10,000
     given_num_samples = args.num_samples
     args.num_samples = 10000 if given_num_samples is None else given_num_samples
-    path = Path(args.model)
-    if path.suffix == ".keras":
-        from keras_gan import saving
+    source = args.model
+    if not _is_saved_model(args.model):
         from keras_gan.core import family_of
 
-        model = saving.load_model(path, compile=False)
-        evaluate = family_of(model).evaluate
+        source = _load_model(args.model)
+        evaluate = family_of(source).evaluate
         if evaluate is not None:
-            return _evaluate_family(args, evaluate, model)
+            return _evaluate_family(args, evaluate, source)
     inception = args.features == "inception"
     default = "fid,kid,pr" if inception else "fid,kid,pr,class_coverage"
     requested = [n.strip() for n in (args.metrics or default).split(",") if n.strip()]
@@ -259,8 +320,9 @@ def cmd_evaluate(args):
                 f"{', '.join(needs_logits)} need class probabilities, which Inception pool "
                 "features do not give; drop them or use --features classifier."
             )
-    dataset = _dataset_for(args.model, args.dataset)
+    dataset = _dataset_for(args.model, args.dataset, source)
     if dataset == "stacked_mnist" and not inception:
+        args.source = source
         return _evaluate_stacked_mnist(args, given_num_samples)
     if parzen and dataset != "mnist":
         raise ValueError("The Parzen protocol (Goodfellow et al. 2014) is defined on mnist only.")
@@ -273,7 +335,7 @@ def cmd_evaluate(args):
     )
     results = {
         "model": m.evaluate(
-            args.model, dataset, names, args.num_samples, seed=args.seed, extractor=extractor
+            source, dataset, names, args.num_samples, seed=args.seed, extractor=extractor
         )
     }
     if not args.no_floor:
@@ -282,7 +344,7 @@ def cmd_evaluate(args):
         )
     if parzen:
         # Parzen log-likelihood of the test set; the "floor" column scores real training images
-        ll = m.parzen_mnist(args.model, args.num_samples, seed=args.seed)
+        ll = m.parzen_mnist(source, args.num_samples, seed=args.seed)
         results["model"]["parzen_ll"] = ll["log_likelihood"]
         results["model"]["parzen_stderr"] = ll["stderr"]
         if not args.no_floor:
@@ -384,8 +446,8 @@ def build_parser():
     s.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     s.set_defaults(fn=cmd_train)
 
-    s = sub.add_parser("sample", help="write a grid of samples from a .keras model")
-    s.add_argument("model")
+    s = sub.add_parser("sample", help="write a grid of samples from a model or a shipped preset")
+    s.add_argument("model", help="a .keras file, a preset name (keras-gan list) or a preset folder")
     s.add_argument("-n", "--num", type=int, default=64)
     s.add_argument("--out", default="samples.png")
     s.add_argument("--seed", type=int, default=None)
@@ -396,7 +458,9 @@ def build_parser():
     s.set_defaults(fn=cmd_sample)
 
     s = sub.add_parser("evaluate", help="score a .keras model or an exported SavedModel")
-    s.add_argument("model", help="a .keras file or a SavedModel version folder")
+    s.add_argument(
+        "model", help="a .keras file, a preset name or folder, or a SavedModel version folder"
+    )
     s.add_argument(
         "--metrics",
         default=None,
@@ -445,8 +509,16 @@ def build_parser():
     s.add_argument("--out", default="predicted.png")
     s.set_defaults(fn=cmd_predict)
 
-    s = sub.add_parser("export", help="export a .keras model as a SavedModel for TF Serving")
-    s.add_argument("model")
+    s = sub.add_parser(
+        "export", help="export a .keras model or a shipped preset as a SavedModel for TF Serving"
+    )
+    s.add_argument("model", nargs="?", help="a .keras file, a preset name or a preset folder")
+    s.add_argument(
+        "--all",
+        action="store_true",
+        help="export every preset that ships weights into BASE_DIR/<preset>/ and write one "
+        "BASE_DIR/models.config that serves them all",
+    )
     s.add_argument("--name", help="served model name (default: the run folder's name)")
     s.add_argument("--base-dir", default="saved_models")
     s.add_argument("--version", type=int)

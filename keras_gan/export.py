@@ -84,17 +84,34 @@ def write_warmup(path, model_name, examples):
     return path
 
 
-def models_config(name, container_base="/models"):
-    return (
-        "model_config_list {\n"
+def models_config(names, container_base="/models"):
+    """A TF Serving ``--model_config_file`` serving ``names`` (one name or several)."""
+    names = [names] if isinstance(names, str) else list(names)
+    entries = "".join(
         "  config {\n"
         f'    name: "{name}"\n'
         f'    base_path: "{container_base}/{name}"\n'
         '    model_platform: "tensorflow"\n'
         "    model_version_policy { latest { num_versions: 1 } }\n"
         "  }\n"
-        "}\n"
+        for name in names
     )
+    return "model_config_list {\n" + entries + "}\n"
+
+
+def write_models_config(base_dir, names, container_base="/models"):
+    """Write ``base_dir/models.config``: one TF Serving config for every model in ``names``.
+
+    Serve them all with ``docker run -p 8501:8501 -v $PWD/base_dir:/models
+    tensorflow/serving --model_config_file=/models/models.config``.
+    """
+    names = list(names)
+    for name in names:
+        if not (Path(base_dir) / name).is_dir():
+            raise FileNotFoundError(f"{Path(base_dir) / name} does not exist; export it first.")
+    path = Path(base_dir) / "models.config"
+    path.write_text(models_config(names, container_base))
+    return path
 
 
 def batching_parameters(max_batch_size=64):
@@ -272,6 +289,8 @@ def export(
             "keras_version": keras.__version__,
             "tensorflow_version": tf.__version__,
             **model.export_metadata(),
+            # where the model came from (zoo.load / from_preset), so evaluate needs no --dataset
+            **dict(getattr(model, "source", None) or {}),
             **(metadata or {}),
         }
         (tmp / "assets.extra").mkdir(exist_ok=True)

@@ -6,6 +6,7 @@
     samples/          epoch_0001.png, ... and samples.gif (SampleGrid)
     logs/             TensorBoard event files (scalars and sample grids)
     history.csv       one row per epoch (CSVLogger, appended on resume)
+    sessions.jsonl    one line per training session: epochs, wall and CPU minutes
     backup/           checkpoints with the full training state (ResumableBackup)
     model.keras       the trained model (written at the end, atomically)
 
@@ -21,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 
 import keras
@@ -37,6 +39,12 @@ def _atomic_write_text(path: Path, text: str):
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def _record_session(path: Path, record):
+    """Append one training session (epochs, wall and CPU minutes) to ``sessions.jsonl``."""
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 class ResumableBackup(keras.callbacks.Callback):
@@ -294,6 +302,7 @@ def train(
         # kill in between redoes that epoch (identically) rather than losing them.
         backup,
     ]
+    wall, cpu = time.time(), time.process_time()
     history = model.fit(
         dataset,
         epochs=epochs,
@@ -303,6 +312,17 @@ def train(
         shuffle=False,
         verbose=verbose,
     )
+    if is_chief:
+        _record_session(
+            out_dir / "sessions.jsonl",
+            {
+                "epochs": [initial_epoch, len(history.epoch) + initial_epoch],
+                "wall_minutes": round((time.time() - wall) / 60, 2),
+                "cpu_minutes": round((time.process_time() - cpu) / 60, 2),
+                "backend": keras.backend.backend(),
+                "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+            },
+        )
     model_path = save_model(model, out_dir / "model.keras")
     if not is_chief:
         shutil.rmtree(out_dir, ignore_errors=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +40,9 @@ DEFAULTS = {
 
 def preset_dir() -> Path:
     """Directory of the preset files: ``$KERAS_GAN_ZOO`` or the packaged ``zoo/``."""
-    env = os.environ.get("KERAS_GAN_ZOO")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    return here / "presets"
+    from keras_gan.core.pretrained import zoo_dir
+
+    return zoo_dir()
 
 
 def list_presets():
@@ -170,7 +167,17 @@ def _build_model(preset):
         if isinstance(compile_cfg.get(key), dict):
             compile_cfg[key] = keras.optimizers.deserialize(compile_cfg[key])
     model.compile(**compile_cfg)
+    model.source = source_of(preset)
     return model
+
+
+def source_of(preset) -> dict:
+    """What a model records about the preset it was built from (export writes it down)."""
+    return {
+        "preset": preset.get("name"),
+        "dataset": preset["data"].get("name"),
+        "data": dict(preset["data"]),
+    }
 
 
 def build_dataset(preset: dict, stream=False, initial_epoch=0):

@@ -245,7 +245,22 @@ def machine():
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            info = f.read().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+        flags = next(
+            (line.split(":", 1)[1].split() for line in info if line.startswith("flags")), []
+        )
+        # what sets the speed of these convolutions: the widest vector unit
+        widest = (
+            "AMX"
+            if "amx_tile" in flags
+            else "AVX-512"
+            if "avx512f" in flags
+            else "AVX2"
+            if "avx2" in flags
+            else ""
+        )
+        cpu = f"{cpu} ({widest})" if widest else cpu
     except (OSError, StopIteration):
         pass
     return f"{os.cpu_count()} x {cpu}" + (f", {len(gpus)} GPU" if gpus else ", no GPU")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -119,6 +120,56 @@ def seed_sweep(preset, seeds, out_dir):
     return {"metric": "seeds_within_10_percent", "value": f"{sum(ok)}/{len(ok)}", "runs": runs}
 
 
+def training_record(preset, overrides, out_dir):
+    """How the run in ``out_dir`` was trained: its command, budget and cost, per session."""
+    from tools.benchmark import machine
+
+    train = preset["train"]
+    sessions_file = out_dir / "sessions.jsonl"
+    sessions = (
+        [json.loads(line) for line in sessions_file.read_text().splitlines() if line.strip()]
+        if sessions_file.exists()
+        else []
+    )
+    sets = " ".join(f"--set {k}={json.dumps(v)}" for k, v in overrides.items())
+    return {
+        "command": f"keras-gan train {preset['name']} {sets}".strip(),
+        "epochs": train["epochs"],
+        "steps_per_epoch": train.get("steps_per_epoch"),
+        "batch_size": train["batch_size"],
+        **({"overrides": overrides} if overrides else {}),
+        "device": "CPU" if "no GPU" in machine() else "GPU",
+        "machine": machine(),
+        "cpu_minutes": round(sum(s["cpu_minutes"] for s in sessions), 1) if sessions else None,
+        "wall_minutes": round(sum(s["wall_minutes"] for s in sessions), 1) if sessions else None,
+        "sessions": sessions,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def ship(args, argv, preset, overrides, out_dir, model):
+    """Write ``model`` as the preset's shipped weights, then measure exactly those weights."""
+    from keras_gan.core import pretrained
+    from tools.benchmark import machine
+
+    folder = pretrained.zoo_dir() / args.preset
+    meta = {"training": training_record(preset, overrides, out_dir)}
+    if args.machine_note:
+        meta["training"]["note"] = args.machine_note
+    model.save_to_preset(folder, metadata=meta)
+    shipped = pretrained.load(folder, compile=False)
+    stamp = {
+        "command": "python tools/measure_preset.py " + shlex.join(argv),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    entries = [{**e, **stamp} for e in measure(shipped, preset, args.num_samples)]
+    pretrained.update_metadata(folder, metrics=entries)
+    print(json.dumps(entries, indent=2))
+    print(f"Shipped {folder}")
+    return 0
+
+
 def main(argv=None):
     from keras_gan import training, zoo
     from keras_gan.cli import _overrides
@@ -131,6 +182,13 @@ def main(argv=None):
     p.add_argument("--out", help="run folder (default runs/zoo/PRESET)")
     p.add_argument("--num-samples", type=int, default=10000)
     p.add_argument("--no-write", action="store_true", help="print, do not update zoo/PRESET.json")
+    p.add_argument(
+        "--ship",
+        action="store_true",
+        help="write the trained model as the preset's shipped weights (zoo/PRESET/: config, "
+        "weights, metadata with the training budget and the figures measured on exactly "
+        "those weights) instead of recording figures in zoo/PRESET.json",
+    )
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument(
         "--set",
@@ -146,6 +204,7 @@ def main(argv=None):
         nargs="+",
         help="gaussian_1d: also train with these model/data seeds and record how many land within 10%%",
     )
+    p.add_argument("--machine-note", help="with --ship: what else ran on the machine meanwhile")
     args = p.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
 
@@ -163,9 +222,11 @@ def main(argv=None):
         if result["initial_epoch"] == 0
         else {}
     )
+    if args.ship:
+        return ship(args, argv, preset, overrides, out_dir, result["model"])
     entries = measure(result["model"], preset, args.num_samples)
     stamp = {
-        "command": "python tools/measure_preset.py " + " ".join(argv),
+        "command": "python tools/measure_preset.py " + shlex.join(argv),
         "hardware": machine(),
         "date": time.strftime("%Y-%m-%d"),
         "epochs": preset["train"]["epochs"],

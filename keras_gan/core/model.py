@@ -114,6 +114,9 @@ class GANModel(keras.Model):
         self.loss_pair = None
         self._trackers = {}
         self._compile_args = None
+        # Where the model came from ({"preset", "dataset", "data"}): set by
+        # keras_gan.zoo.load and from_preset, recorded by export.
+        self.source = {}
         # The networks are functional models, built at construction.
         self.built = True
 
@@ -453,6 +456,39 @@ class GANModel(keras.Model):
         return {"data_shape": list(self.data_shape)}
 
     # --- saving ---------------------------------------------------------------
+
+    @classmethod
+    def from_preset(cls, preset, compile=True):
+        """The trained model of a preset: a zoo name (``"dcgan_mnist"``) or a local folder.
+
+        keras-hub's convention: the folder holds ``config.json``,
+        ``model.weights.h5`` and ``metadata.json``; every file is checked
+        against its SHA-256 before loading. The model comes back compiled with
+        the optimizers and loss it was trained with (fresh optimizer state).
+
+        Example:
+            >>> model = keras_gan.models.DCGAN.from_preset("dcgan_mnist")
+            >>> images = model.generate(seeds=[1, 2, 3])
+
+        Raises:
+            keras_gan.core.pretrained.PresetError: an unknown name (the message
+                lists the presets with weights), a damaged file (named), or a
+                preset of another class (the message names the class to use).
+        """
+        from keras_gan.core import pretrained
+
+        return pretrained.load(preset, cls=None if cls is GANModel else cls, compile=compile)
+
+    def save_to_preset(self, folder, metadata=None):
+        """Write the model as a preset folder that `from_preset` loads.
+
+        The folder gets ``config.json``, ``model.weights.h5`` (every network,
+        no optimizer state) and ``metadata.json`` (versions, parameter counts,
+        hashes, ``metadata``).
+        """
+        from keras_gan.core import pretrained
+
+        return pretrained.save(self, folder, metadata=metadata)
 
     _SEED_KEY = "seed_generator_state"
 
