@@ -11,6 +11,7 @@ module may subclass it for a variant (e.g. AC-GAN).
 """
 
 import functools
+import json
 
 import keras
 import numpy as np
@@ -116,6 +117,18 @@ class ContractCase:
         reloaded.train_on_batch(*args)
         for a, b in zip(model.generator.weights, reloaded.generator.weights):
             np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=a.path)
+
+    def test_preset_folder_round_trip(self, tmp_path):
+        # save_to_preset -> from_preset: same outputs, compiled as before, no optimizer state
+        model = self.trained()
+        folder = model.save_to_preset(tmp_path / "preset", metadata={"note": "contract"})
+        loaded = type(model).from_preset(folder)
+        np.testing.assert_allclose(self.probe(model), self.probe(loaded), atol=1e-6)
+        assert loaded.get_compile_config() == model.get_compile_config()
+        assert int(loaded.g_optimizer.iterations.numpy()) == 0
+        meta = json.loads((folder / "metadata.json").read_text())
+        assert meta["note"] == "contract" and meta["class_name"] == type(model).__name__
+        assert meta["parameter_count"]["total"] >= model.generator.count_params()
 
     def test_output_of_a_request_does_not_depend_on_its_batch(self):
         model = self.trained()

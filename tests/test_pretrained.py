@@ -1,0 +1,157 @@
+"""The zoo's shipped weights: every preset folder verifies, loads and generates;
+damage to any of its files is a clear error that names the file."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import keras_gan
+from keras_gan import zoo
+from keras_gan.core import family_of, pretrained
+from keras_gan.core.pretrained import PresetError
+
+SHIPPED = pretrained.list_pretrained()
+# Recipes whose weights are still being trained (resumable runs across sessions).
+# The list may only shrink: a preset that ships weights must leave it.
+PENDING = {
+    "acgan_mnist",
+    "cgan_fashion_mnist",
+    "cgan_mnist",
+    "cycada_mnist_digits",
+    "cyclegan_mnist_digits",
+    "dcgan_fashion_mnist",
+    "dcgan_hinge_sn_mnist",
+    "dcgan_mnist",
+    "dcgan_stacked_mnist",
+    "dcgan_stacked_mnist_long",
+    "gan_mnist",
+    "mmd_mnist",
+    "pix2pix_mnist_edges",
+    "text2image_mnist",
+    "wgan_mnist",
+    "wgangp_grid",
+    "wgangp_mnist",
+    "wgangp_ring",
+}
+# The repository stays light (the pretrained-zoo issue's limits).
+MAX_PRESET_BYTES = 25 * 2**20
+MAX_ZOO_BYTES = 150 * 2**20
+
+
+def test_every_recipe_ships_weights_or_is_pending():
+    recipes = set(zoo.list_presets())
+    assert set(SHIPPED) <= recipes, "a weights folder without a recipe"
+    assert recipes - set(SHIPPED) == PENDING - set(SHIPPED), "PENDING is out of date"
+    assert not PENDING & set(SHIPPED), (
+        f"ships weights now, drop from PENDING: {PENDING & set(SHIPPED)}"
+    )
+
+
+def test_shipped_weights_stay_within_the_size_limits():
+    sizes = {
+        name: sum(f.stat().st_size for f in (pretrained.zoo_dir() / name).iterdir())
+        for name in SHIPPED
+    }
+    assert all(v <= MAX_PRESET_BYTES for v in sizes.values()), sizes
+    assert sum(sizes.values()) <= MAX_ZOO_BYTES
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_preset_verifies_loads_and_generates(name):
+    meta = pretrained.verify(pretrained.find(name))
+    # what the zoo promises about every shipped model
+    for key in ("training", "metrics", "parameter_count", "keras_version", "source"):
+        assert meta.get(key), f"{name}: metadata.json has no {key!r}"
+    assert meta["training"]["command"] and meta["training"]["machine"]
+    assert all(m.get("command") and m.get("date") for m in meta["metrics"])
+    model = keras_gan.from_preset(name)
+    assert model.source["preset"] == name
+    assert model.g_optimizer is not None  # compiled, ready to keep training
+    family = family_of(model)
+    out = family.probe(model, family.request(3))
+    assert out.shape == (3, *model.data_shape)
+    assert np.isfinite(out).all()
+    if len(model.data_shape) == 3:  # images in [-1, 1]
+        assert np.abs(out).max() <= 1.0 + 1e-6
+
+
+@pytest.fixture
+def copied(tmp_path):
+    """A copy of a shipped preset folder, to damage."""
+    folder = tmp_path / SHIPPED[0]
+    shutil.copytree(pretrained.find(SHIPPED[0]), folder)
+    return folder
+
+
+def test_truncated_weights_are_named(copied):
+    weights = copied / "model.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(PresetError, match=r"model\.weights\.h5 is truncated.*git checkout --"):
+        keras_gan.from_preset(copied)
+
+
+def test_altered_weights_are_named(copied):
+    weights = copied / "model.weights.h5"
+    raw = bytearray(weights.read_bytes())
+    raw[-100] ^= 0xFF
+    weights.write_bytes(bytes(raw))
+    with pytest.raises(PresetError, match=r"model\.weights\.h5 is altered"):
+        keras_gan.from_preset(copied)
+
+
+def test_missing_file_is_named(copied):
+    (copied / "config.json").unlink()
+    (copied / "config.json").mkdir()  # still a folder, but the config is gone
+    with pytest.raises(PresetError, match="config.json is missing"):
+        pretrained.verify(copied)
+
+
+def test_missing_metadata_is_named(copied):
+    (copied / "metadata.json").unlink()
+    with pytest.raises(PresetError, match="metadata.json is missing"):
+        keras_gan.from_preset(copied)
+
+
+def test_folder_from_a_newer_format_says_so(copied):
+    meta = json.loads((copied / "metadata.json").read_text())
+    meta["format_version"] = pretrained.FORMAT_VERSION + 1
+    (copied / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(PresetError, match="Upgrade keras-gan"):
+        keras_gan.from_preset(copied)
+
+
+def test_unknown_name_lists_the_shipped_presets():
+    with pytest.raises(PresetError, match=f"Unknown preset 'nope'.*{SHIPPED[0]}"):
+        keras_gan.from_preset("nope")
+
+
+def test_recipe_without_weights_says_how_to_train_it(monkeypatch, tmp_path):
+    (tmp_path / "toy_recipe.json").write_text(json.dumps({"model": {}, "data": {}}))
+    monkeypatch.setenv("KERAS_GAN_ZOO", str(tmp_path))
+    with pytest.raises(
+        PresetError, match="ships no trained weights yet.*keras-gan train toy_recipe"
+    ):
+        keras_gan.from_preset("toy_recipe")
+
+
+def test_wrong_class_names_the_right_one():
+    from keras_gan.models import CycleGAN
+
+    model = keras_gan.from_preset(SHIPPED[0])
+    cls = type(model).__name__
+    with pytest.raises(
+        PresetError, match=f"holds a {cls}, not a CycleGAN.*models.{cls}.from_preset"
+    ):
+        CycleGAN.from_preset(SHIPPED[0])
+
+
+def test_zoo_load_still_returns_the_untrained_recipe():
+    name = SHIPPED[0]
+    model, _ = zoo.load(name)
+    assert model.source["preset"] == name
+    trained = keras_gan.from_preset(name, compile=False)
+    a = np.concatenate([np.ravel(w) for w in model.generator.get_weights()])
+    b = np.concatenate([np.ravel(w) for w in trained.generator.get_weights()])
+    assert not np.allclose(a, b)
