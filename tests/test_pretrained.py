@@ -28,12 +28,10 @@ PENDING = {
     "dcgan_stacked_mnist_long",
     "gan_mnist",
     "mmd_mnist",
-    "pix2pix_mnist_edges",
     "text2image_mnist",
     "wgan_mnist",
     "wgangp_grid",
     "wgangp_mnist",
-    "wgangp_ring",
 }
 # The repository stays light (the pretrained-zoo issue's limits).
 MAX_PRESET_BYTES = 25 * 2**20
