@@ -15,8 +15,10 @@ What differs between Keras backends lives here and nowhere else:
   `keras.StatelessScope` that maps every variable to its value in ``state``, so
   reads, assignments (optimizer slots, batch-norm statistics, EMA weights, the
   seed generator, metrics) all stay functional. `minimize` differentiates
-  ``terms_fn`` by swapping traced values for the updated side's variables in
-  that same scope, then applies ``optimizer.stateless_apply``.
+  ``terms_fn`` in a nested scope that maps the updated side's variables to
+  traced values (and every other variable to its current value), then applies
+  ``optimizer.stateless_apply``. Only public Keras API: `keras.StatelessScope`
+  and its ``get_current_value``, and the state tuple of the JAX guide.
 
 `input_gradients` gives d(sum of outputs)/d(inputs) with the graph kept for a
 second derivative (gradient penalty, R1) on each backend.
@@ -229,38 +231,35 @@ def _minimize_torch(terms_fn, variables, optimizer, loss_key):
 
 def _minimize_jax(terms_fn, variables, optimizer, loss_key):
     import jax
-    from keras.src.backend.common.stateless_scope import get_stateless_scope
 
-    scope = get_stateless_scope()
-    if scope is None:
-        raise RuntimeError(
-            "On JAX, keras-gan steps run inside Keras's stateless train_step(state, data); "
-            "call fit() / train_on_batch() rather than train_step() directly."
-        )
-    ids = [id(v) for v in variables]
-    current = [v.value for v in variables]
+    state, values = _step_state()
+    diff = {id(v): i for i, v in enumerate(variables)}
 
-    def loss_fn(values):
-        saved = dict(scope.state_mapping)
-        try:
-            for key, value in zip(ids, values):
-                scope.state_mapping[key] = value
+    def loss_fn(diff_values):
+        # The forward pass runs in its own stateless scope: the differentiated
+        # variables take the traced values, every other variable its current one.
+        mapping = [
+            (v, diff_values[diff[id(v)]] if id(v) in diff else x) for v, x in zip(state, values)
+        ]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            before = {id(v): scope.get_current_value(v) for v in state}
             terms = terms_fn()
             loss = optimizer.scale_loss(reduce_loss(terms[loss_key]))
-            # Non-differentiated state the forward pass updated (batch-norm
-            # statistics, seed generators, ...), handed out as auxiliary output.
-            updates = {
-                k: v
-                for k, v in scope.state_mapping.items()
-                if k not in ids and (k not in saved or v is not saved[k])
-            }
-        finally:
-            scope.state_mapping.clear()
-            scope.state_mapping.update(saved)
+        # Non-differentiated state the forward pass updated (batch-norm
+        # statistics, seed generators, ...), handed out as auxiliary output.
+        updates = [
+            scope.get_current_value(v)
+            if id(v) not in diff and scope.get_current_value(v) is not before[id(v)]
+            else None
+            for v in state
+        ]
         return loss, (terms, updates)
 
+    current = [v.value for v in variables]
     (_, (terms, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(current)
-    scope.state_mapping.update(updates)
+    for v, value in zip(state, updates):
+        if value is not None:
+            v.assign(value)  # recorded by the step's own stateless scope
     # Functional update (what Keras's own JAX train_step does): `apply` would run
     # LossScaleOptimizer's stateful branches inside lax.cond.
     slots = optimizer.variables
@@ -302,20 +301,16 @@ def input_gradients(fn, x):
         return grad
     if backend == "jax":
         import jax
-        from keras.src.backend.common.stateless_scope import get_stateless_scope
 
-        scope = get_stateless_scope()
+        if not _STEP_STATE:  # outside a training step: nothing to keep functional
+            return jax.grad(lambda inputs: ops.sum(ops.cast(fn(inputs), "float32")))(x)
+        state, values = _step_state()
 
         def total(inputs):
-            # The penalty's forward pass must not leak its state updates (or its
-            # tracers) into the step: restore the scope afterwards.
-            saved = None if scope is None else dict(scope.state_mapping)
-            try:
+            # The penalty's forward pass reads the step's current values and its
+            # own state updates (and their tracers) stay inside this scope.
+            with keras.StatelessScope(state_mapping=list(zip(state, values))):
                 return ops.sum(ops.cast(fn(inputs), "float32"))
-            finally:
-                if scope is not None:
-                    scope.state_mapping.clear()
-                    scope.state_mapping.update(saved)
 
         return jax.grad(total)(x)
     raise NotImplementedError(f"No input gradients on the {backend!r} backend.")
@@ -325,19 +320,31 @@ def input_gradients(fn, x):
 
 
 class OptimizerPair:
-    """What Keras's trainers see as ``model.optimizer``: both sides' optimizers.
+    """What Keras's trainers and callbacks see as ``model.optimizer``: both sides' optimizers.
 
-    Keras's trainers hand ``model.optimizer.variables`` to the step as state
-    (JAX) and synchronise them after it; a GAN has two optimizers, so this
-    exposes the variables of both, in a fixed order. It applies no gradients
-    itself and is not saved (the two optimizers are, by `GANModel`).
+    - ``optimizers``: ``[g_optimizer, d_optimizer]``. Keras's
+      `LearningRateScheduler` and `ReduceLROnPlateau` schedule each optimizer
+      of a model whose optimizer has ``optimizers``, so a schedule reaches both
+      sides (each from its own current rate: ``lambda epoch, lr: lr * 0.5``
+      halves both and keeps their ratio).
+    - ``learning_rate``: the generator's; setting it sets the generator's and
+      scales the discriminator's by the same factor.
+    - ``variables``: both optimizers' variables in a fixed order (what Keras's
+      JAX trainer hands to the step as state and syncs back).
+    - ``finalize_variable_values``: each optimizer finalises its own side
+      (``use_ema=True`` swaps in the moving averages at the end of `fit`).
+
+    It applies no gradients itself and is not saved (the two optimizers are,
+    by `GANModel`).
     """
 
     built = True
 
-    def __init__(self, g_optimizer, d_optimizer):
+    def __init__(self, g_optimizer, d_optimizer, g_variables=list, d_variables=list):
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
+        self.optimizers = [g_optimizer, d_optimizer]
+        self._sides = ((g_optimizer, g_variables), (d_optimizer, d_variables))
 
     @property
     def variables(self):
@@ -351,17 +358,51 @@ class OptimizerPair:
     def learning_rate(self):
         return self.g_optimizer.learning_rate
 
+    @learning_rate.setter
+    def learning_rate(self, value):
+        old = float(ops.convert_to_numpy(self.g_optimizer.learning_rate))
+        new = float(ops.convert_to_numpy(value))
+        d_old = float(ops.convert_to_numpy(self.d_optimizer.learning_rate))
+        self.g_optimizer.learning_rate = new
+        self.d_optimizer.learning_rate = d_old * new / old if old else new
+
     def build(self, variables=None):
         return None
 
-    def finalize_variable_values(self, variables):
-        return None
+    def finalize_variable_values(self, variables=None):
+        for optimizer, side_variables in self._sides:
+            side = side_variables()
+            if side and optimizer.built:
+                optimizer.finalize_variable_values(side)
 
     def scale_loss(self, loss):
         return loss
 
 
+# The variables of the JAX step being traced (innermost last). `minimize` and
+# `input_gradients` run forward passes in nested `keras.StatelessScope`s and
+# need every variable the pass may read, with its value in the step.
+_STEP_STATE = []
+
+
+def _step_state():
+    """(every state variable of the JAX step in progress, its current value)."""
+    if not _STEP_STATE:
+        raise RuntimeError(
+            "On JAX, keras-gan steps run inside Keras's stateless train_step(state, data); "
+            "call fit() / train_on_batch() rather than train_step() directly."
+        )
+    state = _STEP_STATE[-1]
+    return state, [v.value for v in state]
+
+
 def _jax_step(model, fn, state, data, training):
+    """One imperative step inside Keras's stateless JAX ``train_step(state, data)``.
+
+    ``state`` is the tuple the Keras guide "Customizing what happens in fit()
+    with JAX" documents: (trainable, non-trainable, optimizer, metrics)
+    variables' values while training, without the optimizer's in evaluation.
+    """
     if training:
         trainable, non_trainable, optimizer_values, metrics = state
         groups = [
@@ -377,7 +418,11 @@ def _jax_step(model, fn, state, data, training):
         values = [trainable, non_trainable, metrics]
     mapping = [(v, x) for group, vals in zip(groups, values) for v, x in zip(group, vals)]
     with keras.StatelessScope(state_mapping=mapping) as scope:
-        logs = fn(model, data)
+        _STEP_STATE.append([v for v, _ in mapping])
+        try:
+            logs = fn(model, data)
+        finally:
+            _STEP_STATE.pop()
     new_state = tuple(
         [
             scope.get_current_value(v) if scope.get_current_value(v) is not None else x

@@ -48,9 +48,10 @@ def _record_session(path: Path, record):
 
 
 class ResumableBackup(keras.callbacks.Callback):
-    """Checkpoint the full training state at epoch ends; restore it at train start.
+    """Checkpoint the full training state at epoch ends; restore it before training.
 
-    Like `keras.callbacks.BackupAndRestore`, but every checkpoint is one
+    Like `keras.callbacks.BackupAndRestore` (which works with every keras-gan
+    model in a plain `fit` loop), but every checkpoint is one
     folder (``backup/epoch_000N/`` with the weights of every tracked object and
     a ``meta.json``) written under a temporary name and renamed into place, so
     a process killed mid-write leaves the previous checkpoint intact. The
@@ -60,6 +61,13 @@ class ResumableBackup(keras.callbacks.Callback):
     both optimizers (slots and iteration counts), the EMA generator, extra
     state a family saves (e.g. CycleGAN's image pools) and, through
     `BaseGAN.save_own_variables`, the SeedGenerator state.
+
+    What it adds to `BackupAndRestore`, which `keras_gan.training.train`
+    needs for an exact resume: the resumed epoch is known before `fit` starts
+    (`restore` returns it), so the data stream is rebuilt at that epoch and
+    passed with ``fit(initial_epoch=...)``; `BackupAndRestore` learns it only
+    inside `fit`. And a checkpoint is never half-written: `BackupAndRestore`
+    overwrites its file in place (its ``double_checkpoint`` keeps a copy).
 
     Args:
         backup_dir: the folder for checkpoints.
@@ -125,7 +133,19 @@ class ResumableBackup(keras.callbacks.Callback):
         # before it builds the data stream and sets restored_epoch, so nothing is loaded twice.
         if self.restored_epoch is None:
             self.restore()
-        self.model._initial_epoch = self.restored_epoch
+        self._checked_epoch = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # fit's epoch counter is fit's own (its initial_epoch argument): a run that
+        # restored epoch N must start there, or it would redo epochs with a shifted schedule.
+        if not self._checked_epoch and epoch < (self.restored_epoch or 0):
+            raise RuntimeError(
+                f"ResumableBackup restored the state after epoch {self.restored_epoch}, but "
+                f"fit() started at epoch {epoch}. Pass initial_epoch=backup.restore(model) to "
+                "fit(), use keras_gan.training.train (which does), or use "
+                "keras.callbacks.BackupAndRestore for a plain fit() loop."
+            )
+        self._checked_epoch = True
 
     def on_epoch_end(self, epoch, logs=None):
         self.save(epoch + 1, logs)

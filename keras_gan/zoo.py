@@ -165,10 +165,31 @@ def _build_model(preset):
     compile_cfg = dict(preset["compile"])
     for key in ("g_optimizer", "d_optimizer"):
         if isinstance(compile_cfg.get(key), dict):
-            compile_cfg[key] = keras.optimizers.deserialize(compile_cfg[key])
+            config = _fill_schedule(copy.deepcopy(compile_cfg[key]), preset["train"])
+            compile_cfg[key] = keras.optimizers.deserialize(config)
     model.compile(**compile_cfg)
     model.source = source_of(preset)
     return model
+
+
+def _fill_schedule(optimizer_config, train):
+    """A learning-rate schedule's null ``epochs`` / ``steps_per_epoch`` take the run's budget.
+
+    So a recipe's schedule (CycleGAN's linear decay) follows ``--epochs`` and
+    ``--steps-per-epoch`` overrides instead of repeating the numbers.
+    """
+    schedule = optimizer_config.get("config", {}).get("learning_rate")
+    if isinstance(schedule, dict):
+        settings = schedule.get("config", {})
+        for key in ("epochs", "steps_per_epoch"):
+            if key in settings and settings[key] is None:
+                if train.get(key) is None:
+                    raise ValueError(
+                        f"The learning-rate schedule takes {key} from the preset's train "
+                        f"section, which does not set it; set train.{key}."
+                    )
+                settings[key] = int(train[key])
+    return optimizer_config
 
 
 def source_of(preset) -> dict:
@@ -191,7 +212,7 @@ def build_dataset(preset: dict, stream=False, initial_epoch=0):
 
     family = preset.get("model", {}).get("family")
     if family is not None:
-        registry.get(family)  # a family registers its own datasets (pix2pix: mnist_edges)
+        registry.get(family)  # an unknown family fails here, before any data is read
     cfg = dict(preset["data"])
     loader = cfg.pop("loader", "load")
     name = cfg.pop("name")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 
 import keras
 import numpy as np
@@ -62,6 +63,22 @@ def is_empty_dataset(x):
     return False
 
 
+def walk_layers(layer, include_self=True):
+    """Every layer inside ``layer`` (depth first), through public attributes only.
+
+    Models expose their layers as ``.layers``; wrappers such as
+    `keras.layers.SpectralNormalization` hold theirs as ``.layer``.
+    """
+    if include_self:
+        yield layer
+    children = list(getattr(layer, "layers", None) or [])
+    wrapped = getattr(layer, "layer", None)
+    if isinstance(wrapped, keras.layers.Layer):
+        children.append(wrapped)
+    for child in children:
+        yield from walk_layers(child)
+
+
 def assert_labels(labels, num_classes, where="labels"):
     """Integer labels, checked to lie in [0, num_classes) on every backend.
 
@@ -76,6 +93,33 @@ def assert_labels(labels, num_classes, where="labels"):
         below=f"{where} must be in [0, {num_classes}); got a negative label",
         above=f"{where} must be in [0, {num_classes}); got a label >= {num_classes}",
     )
+
+
+MAX_STEPS_ENV = "KERAS_GAN_MAX_STEPS"
+
+
+def max_steps():
+    """N from ``$KERAS_GAN_MAX_STEPS``, or None.
+
+    A smoke run: with it set, every keras-gan `fit` (and the text encoders'
+    pre-training) runs one epoch of at most N steps. The README's and the
+    documentation's tests run their examples this way.
+    """
+    value = os.environ.get(MAX_STEPS_ENV)
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{MAX_STEPS_ENV} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+def _is_lost(variable):
+    """Whether a variable's value is gone (donated to a JAX step that failed)."""
+    try:
+        value = variable.value
+        return value is None or keras.ops.convert_to_numpy(value) is None
+    except Exception:  # jax: "Array has been deleted"
+        return True
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -149,7 +193,7 @@ class GANModel(keras.Model):
 
     def xla_support(self):
         """(True, "") or (False, reason) for XLA compilation of `train_step`."""
-        for layer in self._flatten_layers():
+        for layer in walk_layers(self):
             if not getattr(layer, "supports_jit", True):
                 return False, f"layer {layer.name!r} ({type(layer).__name__}) does not support XLA"
         return True, ""
@@ -235,8 +279,13 @@ class GANModel(keras.Model):
         self.loss_pair = loss_pair
         self.g_optimizer = g_opt
         self.d_optimizer = d_opt
-        # What Keras's trainers treat as the model's optimizer state (both sides).
-        self.optimizer = backend.OptimizerPair(g_opt, d_opt)
+        if g_opt.name == d_opt.name:
+            # distinct names, so that per-optimizer logs (learning_rate_<name>) do not collide
+            g_opt.name, d_opt.name = f"g_{g_opt.name}", f"d_{d_opt.name}"
+        # What Keras's trainers and callbacks treat as the model's optimizer (both sides).
+        self.optimizer = backend.OptimizerPair(
+            g_opt, d_opt, self.generator_variables, self.discriminator_variables
+        )
         # Build optimizer state now so that `load_model` can restore it.
         self.g_optimizer.build(self.generator_variables())
         if self.discriminator_variables():
@@ -244,7 +293,11 @@ class GANModel(keras.Model):
         self.base_learning_rates = tuple(
             float(keras.ops.convert_to_numpy(o.learning_rate)) for o in (g_opt, d_opt)
         )
-        self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
+        # "loss" (Keras's name for the total) is g_loss + d_loss: not a quantity to
+        # read, but NaN or inf whenever either side is, which is what TerminateOnNaN
+        # and the callbacks' default monitors look for.
+        names = ["loss", *(n for n in self.metric_names() if n != "loss")]
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self._compile_args = {"loss": loss_pair.name, "jit_compile": jit_compile, **kwargs}
 
     def get_compile_config(self):
@@ -281,6 +334,9 @@ class GANModel(keras.Model):
 
     def update_trackers(self, logs):
         """Feed per-example terms to the trackers; return ``{name: result}`` for `fit`."""
+        sides = [ops.mean(ops.cast(logs[k], "float32")) for k in ("g_loss", "d_loss") if k in logs]
+        if sides and "loss" not in logs:
+            logs = {**logs, "loss": sum(sides[1:], sides[0])}
         for name, tracker in self._trackers.items():
             if name in logs:
                 tracker.update_state(ops.mean(ops.cast(logs[name], "float32")))
@@ -409,6 +465,20 @@ class GANModel(keras.Model):
     def fit(self, x=None, *args, **kwargs):
         if is_empty_dataset(x):
             raise ValueError("The dataset passed to fit() is empty: there is nothing to train on.")
+        cap = max_steps()
+        if cap is not None:
+            start = int(kwargs.get("initial_epoch", 0))
+            kwargs["epochs"] = min(int(kwargs.get("epochs", 1)), start + 1)
+            kwargs["steps_per_epoch"] = min(int(kwargs.get("steps_per_epoch") or cap), cap)
+            log.warning("%s=%d: a smoke run of %d step(s).", MAX_STEPS_ENV, cap, cap)
+        history = self._fit(x, *args, **kwargs)
+        # What Keras's trainers do for a single optimizer: `use_ema=True` swaps the
+        # moving averages into the variables when fit ends (each side its own).
+        if self.optimizer is not None and history.epoch:
+            self.optimizer.finalize_variable_values()
+        return history
+
+    def _fit(self, x=None, *args, **kwargs):
         if backend.name() != "jax":
             return super().fit(x, *args, **kwargs)
         # Keras's JAX trainer detaches the variables' values while it trains and
@@ -426,7 +496,7 @@ class GANModel(keras.Model):
         try:
             return super().fit(x, *args, **kwargs)
         except Exception:
-            lost = any(v._value is None or v._value.is_deleted() for v in variables)
+            lost = any(_is_lost(v) for v in variables)
             if lost:  # the last completed step's state was donated too: back to the start
                 for v, value in zip(variables, start):
                     v.assign(value)
@@ -495,10 +565,12 @@ class GANModel(keras.Model):
     def _layer_seed_generators(self):
         """SeedGenerators inside the networks (e.g. Dropout's), in a fixed order."""
         found = []
-        for layer in self._flatten_layers(include_self=False):
-            gen = getattr(layer, "seed_generator", None)
-            if isinstance(gen, keras.random.SeedGenerator) and gen is not self.seed_generator:
-                found.append(gen)
+        for key in self.network_keys + ("ema_generator",):
+            net = getattr(self, key, None)
+            for layer in walk_layers(net) if net is not None else ():
+                gen = getattr(layer, "seed_generator", None)
+                if isinstance(gen, keras.random.SeedGenerator) and all(gen is not g for g in found):
+                    found.append(gen)
         return found
 
     def save_own_variables(self, store):

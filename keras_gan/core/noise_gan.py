@@ -25,7 +25,7 @@ from keras import ops
 
 from keras_gan import backend, penalties
 from keras_gan import losses as losses_lib
-from keras_gan.core.model import GANModel, is_empty_dataset, is_tf_dataset
+from keras_gan.core.model import GANModel, is_empty_dataset, is_tf_dataset, walk_layers
 from keras_gan.core.seeds import latent_from_seeds, resolve_seeds
 from keras_gan.core.signatures import generator_endpoints
 
@@ -169,7 +169,7 @@ class BaseGAN(GANModel):
             layer
             for net in nets
             if net is not None
-            for layer in net._flatten_layers()
+            for layer in walk_layers(net)
             if isinstance(layer, Standardize)
         ]
 
@@ -233,7 +233,7 @@ class BaseGAN(GANModel):
         return any(
             isinstance(layer, keras.layers.BatchNormalization)
             or getattr(layer, "batch_dependent", False)
-            for layer in self.discriminator._flatten_layers()
+            for layer in walk_layers(self.discriminator)
         )
 
     def discriminate_pair(self, real, fake, cond, fake_cond):
@@ -322,49 +322,59 @@ class BaseGAN(GANModel):
             g_loss = g_loss + extra
         return {**logs, "g_loss": g_loss}
 
-    def _fake_batch(self, cond, batch):
-        """(forward pass of the generator on fresh noise, the fake conditions)."""
-        z = self.sample_latent(batch)
-        fake_cond = self.sample_fake_conditions(cond, batch)
-        return (
-            lambda: self.generator(self.generator_inputs(z, fake_cond), training=True),
-            fake_cond,
-        )
+    def train_step(self, data):
+        """One adversarial step: ``d_steps`` discriminator updates, then one generator update.
 
-    def _discriminator_step(self, real, cond, keep=False):
-        """One discriminator update: (its terms, with ``keep`` the recorded fake batch)."""
-        forward, fake_cond = self._fake_batch(cond, ops.shape(real)[0])
-        recorded = backend.record(forward) if keep else None
-        # No gradient flows into the generator here: the discriminator sees a stopped copy.
-        fake = ops.stop_gradient(forward() if recorded is None else recorded.output)
-        terms = self.minimize(lambda: self.discriminator_losses(real, fake, cond, fake_cond), "d")
-        if self.clip_value is not None:
-            penalties.clip_weights(self.discriminator_variables(), self.clip_value)
-        return terms, ((recorded, fake_cond) if keep else None)
+        Goodfellow et al. 2014, Algorithm 1. The losses are the family's
+        (`discriminator_losses`, `generator_losses`); ``self.minimize`` turns
+        per-example terms into an optimizer update on every backend.
+        """
+        real, cond = self.unpack_batch(data)
+        batch = ops.shape(real)[0]
+        logs, kept = {}, None
 
-    def _generator_step(self, real, cond, kept=None):
-        if kept is None:  # Algorithm 1: new noise for the generator update
-            forward, fake_cond = self._fake_batch(cond, ops.shape(real)[0])
+        def fake_batch():
+            """A generator forward pass on fresh noise, and the conditions it was given."""
+            z = self.sample_latent(batch)
+            fake_cond = self.sample_fake_conditions(cond, batch)
+            return lambda: self.generator(self.generator_inputs(z, fake_cond), training=True), (
+                fake_cond
+            )
+
+        # 1. The discriminator (critic): real batch against a fake one it cannot
+        #    differentiate through (no gradient reaches the generator here).
+        for i in range(self.d_steps if self.discriminator is not None else 0):
+            forward, fake_cond = fake_batch()
+            if self.reuse_fake_batch and i == self.d_steps - 1:
+                # keep this pass for the generator update (one generator pass per step)
+                kept = (backend.record(forward), fake_cond)
+                fake = ops.stop_gradient(kept[0].output)
+            else:
+                fake = ops.stop_gradient(forward())
+            logs = self.minimize(
+                lambda fake=fake, fake_cond=fake_cond: self.discriminator_losses(
+                    real, fake, cond, fake_cond
+                ),
+                "d",
+            )
+            if self.clip_value is not None:  # WGAN's weight clipping
+                penalties.clip_weights(self.discriminator_variables(), self.clip_value)
+
+        # 2. The generator: new noise (or the kept pass), scored by the updated discriminator.
+        if kept is None:
+            forward, fake_cond = fake_batch()
             recorded = None
         else:
             (recorded, fake_cond), forward = kept, None
 
-        def terms():
+        def generator_terms():
             fake = forward() if recorded is None else recorded.value()
             return self.generator_losses(fake, fake_cond, real, cond)
 
-        out = self.minimize(terms, "g", recorded=recorded)
-        self._update_ema()
-        return out
+        logs = {**logs, **self.minimize(generator_terms, "g", recorded=recorded)}
 
-    def train_step(self, data):
-        real, cond = self.unpack_batch(data)
-        logs, kept = {}, None
-        if self.discriminator is not None:
-            for i in range(self.d_steps):
-                keep = self.reuse_fake_batch and i == self.d_steps - 1
-                logs, kept = self._discriminator_step(real, cond, keep=keep)
-        logs = {**logs, **self._generator_step(real, cond, kept)}
+        # 3. The moving average of the generator's weights, if enabled.
+        self._update_ema()
         return self.update_trackers(logs)
 
     def test_step(self, data):

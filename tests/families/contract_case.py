@@ -33,6 +33,10 @@ def batches(arrays, batch_size):
     return data.ArrayBatches(x, y, batch_size=batch_size, shuffle=False, scale=False)
 
 
+def _lr(optimizer):
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
 def first_batch(ds):
     return ds[0] if isinstance(ds, data.ArrayBatches) else next(iter(ds))
 
@@ -129,6 +133,118 @@ class ContractCase:
         meta = json.loads((folder / "metadata.json").read_text())
         assert meta["note"] == "contract" and meta["class_name"] == type(model).__name__
         assert meta["parameter_count"]["total"] >= model.generator.count_params()
+
+    # --- stock Keras callbacks and optimizer options ---------------------------------
+
+    @pytest.fixture(scope="class")
+    def callback_run(self, tmp_path_factory):
+        """One 3-epoch fit with every stock callback; each test below reads one effect.
+
+        LearningRateScheduler halves both optimizers' rates at every epoch start;
+        ReduceLROnPlateau (no loss counts as an improvement) halves them again
+        at the end of the second epoch; EarlyStopping stops after that epoch.
+        """
+        tmp = tmp_path_factory.mktemp(f"callbacks_{self.family_name}")
+        model = self.compiled()
+        base = [_lr(o) for o in (model.g_optimizer, model.d_optimizer)]
+        callbacks = [
+            keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5),
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="loss", factor=0.5, min_delta=1e9, patience=0
+            ),
+            keras.callbacks.EarlyStopping(monitor="loss", min_delta=1e9, patience=1),
+            keras.callbacks.ModelCheckpoint(tmp / "ckpt.weights.h5", save_weights_only=True),
+            keras.callbacks.ModelCheckpoint(tmp / "ckpt.keras"),
+            keras.callbacks.BackupAndRestore(tmp / "backup", delete_checkpoint=False),
+            keras.callbacks.CSVLogger(str(tmp / "log.csv")),
+            keras.callbacks.TerminateOnNaN(),
+            *([keras.callbacks.TensorBoard(str(tmp / "tb"))] if ON_TF else []),
+        ]
+        history = model.fit(
+            self.dataset(2 * self.batch_size), epochs=3, callbacks=callbacks, verbose=0
+        )
+        return {"model": model, "history": history, "base": base, "tmp": tmp}
+
+    def test_learning_rate_scheduler_and_reduce_lr_on_plateau_reach_both_optimizers(
+        self, callback_run
+    ):
+        model, base = callback_run["model"], callback_run["base"]
+        logged = callback_run["history"].history
+        for opt, b in zip((model.g_optimizer, model.d_optimizer), base):
+            # scheduler: b/2 then b/4 (logged per optimizer); plateau: b/8 at the end
+            np.testing.assert_allclose(
+                logged[f"learning_rate_{opt.name}"], [b / 2, b / 4], rtol=1e-5
+            )
+            np.testing.assert_allclose(_lr(opt), b / 8, rtol=1e-5)
+
+    def test_early_stopping_stops(self, callback_run):
+        assert callback_run["history"].epoch == [0, 1]
+
+    def test_model_checkpoint_weights_and_whole_model(self, callback_run):
+        model, tmp = callback_run["model"], callback_run["tmp"]
+        fresh = self.compiled()
+        fresh.load_weights(tmp / "ckpt.weights.h5")
+        np.testing.assert_allclose(self.probe(fresh), self.probe(model), atol=1e-6)
+        whole = saving.load_model(tmp / "ckpt.keras")
+        np.testing.assert_allclose(self.probe(whole), self.probe(model), atol=1e-6)
+        # the .keras file keeps the rates the callbacks set
+        np.testing.assert_allclose(_lr(whole.d_optimizer), _lr(model.d_optimizer), rtol=1e-5)
+
+    def test_backup_and_restore_resumes(self, callback_run):
+        model, tmp = callback_run["model"], callback_run["tmp"]
+        fresh = self.compiled()
+        backup = keras.callbacks.BackupAndRestore(tmp / "backup", delete_checkpoint=False)
+        history = fresh.fit(
+            self.dataset(2 * self.batch_size), epochs=2, callbacks=[backup], verbose=0
+        )
+        assert history.epoch == []  # both epochs were done: nothing left to run
+        np.testing.assert_allclose(self.probe(fresh), self.probe(model), atol=1e-6)
+
+    def test_csv_logger_and_tensorboard_write(self, callback_run):
+        tmp = callback_run["tmp"]
+        rows = (tmp / "log.csv").read_text().splitlines()
+        assert len(rows) == 3 and "loss" in rows[0].split(",")
+        if ON_TF:
+            assert list((tmp / "tb" / "train").glob("events.out.tfevents.*"))
+
+    def test_terminate_on_nan_stops(self):
+        model = self.compiled()
+        batch = self.make_data(2 * self.batch_size)
+        x = batch[0] if isinstance(batch, tuple) else batch
+        x = np.full_like(x, np.nan)
+        bad = (x,) + tuple(batch[1:]) if isinstance(batch, tuple) else x
+        history = model.fit(
+            batches(bad, self.batch_size),
+            epochs=3,
+            callbacks=[keras.callbacks.TerminateOnNaN()],
+            verbose=0,
+        )
+        assert len(history.epoch) == 1 and int(model.g_optimizer.iterations.numpy()) == 1
+
+    def test_optimizer_ema_is_swapped_in_when_fit_ends(self):
+        # Adam(use_ema=True): Keras's documented behaviour is that the variables
+        # hold the moving average after fit (finalize_variable_values).
+        model = self.compiled(
+            g_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.5),
+            d_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.5),
+        )
+        model.fit(self.dataset(2 * self.batch_size), epochs=1, verbose=0)
+        var = model.generator.trainable_variables[0]
+        averages = model.g_optimizer._model_variables_moving_average  # noqa: SLF001 (Keras's own store)
+        index = [v.path for v in model.g_optimizer._trainable_variables].index(var.path)  # noqa: SLF001
+        np.testing.assert_allclose(var.numpy(), averages[index].numpy(), atol=1e-7)
+
+    def test_clipnorm_and_global_clipnorm_apply(self):
+        # A step with a gradient norm clipped to (almost) nothing leaves the weights where they were.
+        model = self.compiled(
+            g_optimizer=keras.optimizers.SGD(1.0, global_clipnorm=1e-12),
+            d_optimizer=keras.optimizers.SGD(1.0, clipnorm=1e-12),
+        )
+        weights = model.generator_variables() + model.discriminator_variables()
+        before = [v.numpy().copy() for v in weights]
+        model.fit(self.dataset(self.batch_size), epochs=1, verbose=0)
+        for a, v in zip(before, weights):
+            np.testing.assert_allclose(a, v.numpy(), atol=1e-6, err_msg=v.path)
 
     def test_output_of_a_request_does_not_depend_on_its_batch(self):
         model = self.trained()

@@ -1,4 +1,5 @@
-"""CycleGAN: the image pool, the losses by hand, learning, saving, export, unpaired data."""
+"""CycleGAN: the image pool, the losses by hand, the learning-rate schedule, learning,
+saving, export, unpaired data."""
 
 import keras
 import numpy as np
@@ -6,18 +7,19 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from keras_gan import data, export
-from keras_gan.families.cyclegan import LinearDecay
-from keras_gan.models import CycleGAN, ImagePool
+from keras_gan import data, export, saving, zoo
+from keras_gan.families.cyclegan.schedules import linear_decay_config
+from keras_gan.models import CycleGAN, ImagePool, LinearDecaySchedule, linear_decay_adam
 
 SHAPE = (28, 28, 1)
 
 
-def small(**kwargs):
+def small(compile=True, **kwargs):
     kw = dict(image_shape=SHAPE, filters=8, num_res_blocks=2, d_filters=16, seed=0)
     kw.update(kwargs)
     model = CycleGAN(**kw)
-    model.compile()
+    if compile:
+        model.compile()
     return model
 
 
@@ -178,16 +180,144 @@ def test_classifier_shift_moves_each_real_image_by_its_own_whole_shift():
     assert CycleGAN.from_config(model.get_config()).classifier_shift == 2
 
 
-def test_linear_decay_schedule():
-    sched = LinearDecay(epochs=10, decay_start=5, g_learning_rate=2e-4, d_learning_rate=1e-4)
-    assert [sched.factor(e) for e in (0, 4, 5, 6, 9)] == [1.0, 1.0, 1.0, 0.8, pytest.approx(0.2)]
+# --- the learning-rate schedule ----------------------------------------------------------------
+
+
+def callback_rate(base, epochs, decay_start, epoch):
+    """The float32 rate the removed LinearDecay callback set at the start of ``epoch``."""
+    k = round(decay_start * epochs)
+    f = 1.0 if epoch < k or epochs <= k else max(0.0, 1.0 - (epoch - k) / (epochs - k))
+    return float(np.float32(float(np.float32(base)) * f))
+
+
+@pytest.mark.parametrize(
+    "epochs,decay_start,factors",
+    [
+        (10, 0.5, [1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.4, 0.2]),  # cyclegan_mnist_digits
+        (6, 0.5, [1, 1, 1, 1, 2 / 3, 1 / 3]),  # cycada_mnist_digits
+        (5, 0.5, [1, 1, 1, 2 / 3, 1 / 3]),  # round(2.5) == 2, as the callback rounded
+        (2, 0.0, [1, 0.5]),
+        (2, 0.9, [1, 1]),  # round(1.8) == 2: the decay never starts
+        (1, 0.0, [1]),
+    ],
+)
+def test_linear_decay_schedule_gives_the_callbacks_rate_every_epoch(epochs, decay_start, factors):
+    steps = 7
+    schedule = LinearDecaySchedule(2e-4, epochs, steps, decay_start=decay_start)
+    assert [schedule.factor(e) for e in range(epochs)] == pytest.approx(factors)
+    for e in range(epochs):
+        want = callback_rate(2e-4, epochs, decay_start, e)
+        # piecewise constant: the first and the last step of an epoch, bit for bit
+        for step in (e * steps, e * steps + steps - 1):
+            assert float(keras.ops.convert_to_numpy(schedule(step))) == want, (e, step)
+        assert schedule.rate(e) == want
+    # past the run: 0 (or the constant rate where the decay never started), as the callback
+    after = float(keras.ops.convert_to_numpy(schedule(epochs * steps + 3)))
+    assert after == callback_rate(2e-4, epochs, decay_start, epochs)
+
+
+def test_linear_decay_schedule_serialises_and_rejects_bad_settings():
+    schedule = LinearDecaySchedule(1e-3, epochs=4, steps_per_epoch=50, decay_start=0.25)
+    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(again, LinearDecaySchedule) and again.get_config() == schedule.get_config()
+    # an optimizer config that nests it (as the zoo's recipes do) deserialises
+    optimizer = keras.optimizers.deserialize(
+        keras.optimizers.serialize(linear_decay_adam(4, 50, 1e-3, decay_start=0.25))
+    )
+    assert linear_decay_config(optimizer) == schedule.get_config()
+    assert optimizer.get_config()["beta_1"] == pytest.approx(0.5)
+    for bad in (-0.1, 1.0, 1.5, None, "half"):
+        with pytest.raises(ValueError, match=r"decay_start .* in \[0, 1\)"):
+            LinearDecaySchedule(1e-3, 4, 50, decay_start=bad)
+        with pytest.raises(ValueError, match=r"decay_start .* in \[0, 1\)"):
+            CycleGAN(image_shape=SHAPE, decay_start=bad)
+    for bad in (0, -1, 2.5, None):
+        with pytest.raises(ValueError, match="epochs must be a whole number >= 1"):
+            LinearDecaySchedule(1e-3, bad, 50)
+        with pytest.raises(ValueError, match="steps_per_epoch must be a whole number >= 1"):
+            LinearDecaySchedule(1e-3, 4, bad)
+    for bad in (0.0, -1e-3, float("nan"), "fast"):
+        with pytest.raises(ValueError, match="initial_learning_rate must be a finite number > 0"):
+            LinearDecaySchedule(bad, 4, 50)
+
+
+@pytest.mark.parametrize("name", ["cyclegan_mnist_digits", "cycada_mnist_digits"])
+def test_zoo_recipes_compile_with_the_schedule_of_their_run(name):
+    """The recipes' optimizers decay over the run their train section describes, from the
+    model's decay_start: what the callback did with train.epochs and model.decay_start."""
+    preset = zoo.resolve(name, filters=4, num_res_blocks=1, d_filters=4)
+    model = zoo.build_model(preset)
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        config = linear_decay_config(optimizer)
+        assert config is not None, "the recipe's optimizers must use LinearDecaySchedule"
+        assert config["epochs"] == preset["train"]["epochs"]
+        assert config["steps_per_epoch"] == preset["train"]["steps_per_epoch"]
+        assert config["decay_start"] == model.decay_start
+        assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(2e-4)
+
+
+def test_the_recipe_schedule_follows_budget_overrides():
+    """The recipes leave the schedule's epochs and steps null: zoo fills them from the
+    run's budget, so `keras-gan train cyclegan_mnist_digits --epochs 4` decays over 4."""
+    preset = zoo.resolve(
+        "cyclegan_mnist_digits",
+        filters=4,
+        num_res_blocks=1,
+        d_filters=4,
+        epochs=4,
+        steps_per_epoch=7,
+    )
+    model = zoo.build_model(preset)
+    config = linear_decay_config(model.g_optimizer)
+    assert (config["epochs"], config["steps_per_epoch"]) == (4, 7)
+
+
+def test_fit_warns_when_the_schedule_does_not_match_the_run(caplog):
+    """fit checks the schedule against the run before anything trains (here the batches,
+    single images, then fail CycleGAN's own check: nothing is compiled or trained)."""
+    model = small(compile=False, filters=4, num_res_blocks=1, d_filters=4)
+    model.compile(*model.linear_decay_optimizers(epochs=1, steps_per_epoch=3))
+    single = data.load("mnist", limit=32, batch_size=16)
+    with caplog.at_level("WARNING", logger="keras_gan"), pytest.raises(ValueError):
+        model.fit(single, epochs=2, verbose=0)
+    text = caplog.text
+    assert "g_optimizer and d_optimizer ends after 1 epochs, but fit runs 2" in text
+    assert "rate is 0 from epoch 1" in text
+    assert "epochs of 3 steps, but fit's epochs are 2 steps" in text  # len(single) == 2
+    assert text.count("LinearDecaySchedule") == 2  # once per problem, for both optimizers
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="keras_gan"), pytest.raises(ValueError):
+        model.fit(single, epochs=1, steps_per_epoch=3, verbose=0)
+    assert "LinearDecaySchedule" not in caplog.text  # the run the schedule was built for
+    with caplog.at_level("WARNING", logger="keras_gan"), pytest.raises(ValueError):
+        small(filters=4, num_res_blocks=1, d_filters=4).fit(single, epochs=9, verbose=0)
+    assert "LinearDecaySchedule" not in caplog.text  # constant rates: nothing to check
 
 
 # --- learning -----------------------------------------------------------------------------------
 
 
+class RecordRates(keras.callbacks.Callback):
+    """Both optimizers' rates as each epoch starts (reads them; sets nothing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(
+            tuple(
+                float(keras.ops.convert_to_numpy(o.learning_rate))
+                for o in (self.model.g_optimizer, self.model.d_optimizer)
+            )
+        )
+
+
 def test_short_run_lowers_cycle_error_and_saves_everything(tmp_path):
-    model = small(decay_start=0.0)  # decay from the first epoch: rates 1.0, then 0.5
+    # the rates decay from the first epoch over a 3-epoch schedule: 1, 2/3, then 1/3
+    model = small(compile=False, decay_start=0.0)
+    model.compile(*model.linear_decay_optimizers(epochs=3, steps_per_epoch=30))
+    rates = [callback_rate(2e-4, 3, 0.0, e) for e in range(3)]
     xa = data.to_float(data.load_arrays("mnist", "test")[0][:64])
     xb = data.to_float(data.resize_images(data.load_arrays("digits", "test")[0][:64], 28))
 
@@ -197,29 +327,42 @@ def test_short_run_lowers_cycle_error_and_saves_everything(tmp_path):
         return 0.5 * (np.abs(aba - xa).mean() + np.abs(bab - xb).mean())
 
     before = cycle_error()
-    history = model.fit(
-        unpaired(), epochs=2, verbose=0, callbacks=[model.learning_rate_schedule(2)]
-    )
+    # no LearningRateScheduler, no schedule callback: the optimizers carry the schedule
+    record = RecordRates()
+    history = model.fit(unpaired(), epochs=2, verbose=0, callbacks=[record])
     after = cycle_error()
     assert after < 0.6 * before, (before, after)
     assert history.history["cycle"][-1] < history.history["cycle"][0]
+    assert record.rates == [(rates[0], rates[0]), (rates[1], rates[1])]
+    # each optimizer counted one update per step, so epoch 2 starts at its own rate
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        assert int(keras.ops.convert_to_numpy(optimizer.iterations)) == 60
+        assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == rates[2]
     assert int(model.pool_a.count.numpy()) == 50 and int(model.preview_set.numpy()) == 1
-    assert float(model.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
 
     samples, nrow = model.preview()
     assert samples.shape == (48, 28, 28, 1) and nrow == 8
 
-    path = tmp_path / "cyclegan.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
+    path = saving.save_model(model, tmp_path / "cyclegan.keras")
+    loaded = saving.load_model(path)
     np.testing.assert_allclose(loaded.translate(xa[:4]), model.translate(xa[:4]), atol=1e-6)
     np.testing.assert_array_equal(loaded.pool_b.images.numpy(), model.pool_b.images.numpy())
     np.testing.assert_array_equal(loaded.preview_a.numpy(), model.preview_a.numpy())
-    # training continues from the same state in both copies
+    # the schedule and the iteration count came back: the reloaded run resumes the decay
+    for mine, theirs in (
+        (model.g_optimizer, loaded.g_optimizer),
+        (model.d_optimizer, loaded.d_optimizer),
+    ):
+        assert isinstance(theirs, keras.optimizers.Adam)
+        assert linear_decay_config(theirs) == linear_decay_config(mine)
+        assert int(keras.ops.convert_to_numpy(theirs.iterations)) == 60
+        assert float(keras.ops.convert_to_numpy(theirs.learning_rate)) == rates[2]
+    # training continues from the same state in both copies (at the third epoch's rate)
     ds = unpaired(steps=2, epochs=1)  # a stream: both copies see the same batches
     model.fit(ds, epochs=1, verbose=0)
     loaded.fit(ds, epochs=1, verbose=0)
     np.testing.assert_allclose(loaded.translate(xa[:4]), model.translate(xa[:4]), atol=1e-4)
+    assert int(keras.ops.convert_to_numpy(loaded.d_optimizer.iterations)) == 62
 
 
 def test_semantic_run_learns_both_classifiers_and_round_trips(tmp_path):

@@ -9,18 +9,16 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import data
+from keras_gan.data import edges
 from keras_gan.families.pix2pix import Pix2Pix, edge_map
 from keras_gan.families.pix2pix.evaluation import pix2pix_scores
 
 
-def test_edge_map_is_the_ring_just_outside_the_ink():
-    img = np.zeros((1, 8, 8, 1), np.uint8)
-    img[0, 3:5, 3:5, 0] = 255  # a 2x2 square of ink
-    edges = edge_map(img)[0, ..., 0] > 0
-    want = np.zeros((8, 8), bool)
-    want[2:6, 2:6] = True
-    want[3:5, 3:5] = False  # the ink itself is not an edge
-    np.testing.assert_array_equal(edges, want)
+def test_edge_map_and_mnist_edges_come_from_the_data_layer():
+    """The family re-exports the data layer's edge_map (tested in tests/data/test_registry.py)
+    and its task is a dataset of keras_gan.data, known without importing the family."""
+    assert edge_map is edges.edge_map
+    assert "mnist_edges" in data.list_datasets()
     with pytest.raises(ValueError, match="uint8 grey images"):
         edge_map(np.zeros((8, 8), np.float32))
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_gan import data
+from keras_gan.core.model import walk_layers
 from keras_gan.data import toy
 from keras_gan.metrics import mode_coverage
 from keras_gan.models import WGAN, WGANGP
@@ -26,7 +27,7 @@ def test_wgan_gp_defaults_follow_the_paper():
     cfg = model.d_optimizer.get_config()
     assert model.d_steps == 5 and model.gradient_penalty_weight == 10.0 and model.clip_value is None
     assert (cfg["learning_rate"], cfg["beta_1"], cfg["beta_2"]) == pytest.approx((1e-4, 0.5, 0.9))
-    kinds = {type(layer).__name__ for layer in model.discriminator._flatten_layers()}
+    kinds = {type(layer).__name__ for layer in walk_layers(model.discriminator)}
     assert "BatchNormalization" not in kinds
     with pytest.raises(ValueError, match="batch norm"):
         WGANGP(data_shape=(28, 28, 1), critic_norm="batch")

@@ -1,11 +1,18 @@
-"""CycleGAN (Zhu et al. 2017): unpaired image-to-image translation."""
+"""CycleGAN (Zhu et al. 2017): unpaired image-to-image translation.
+
+The model (`model.py`), its networks (`networks.py`), its linearly decaying
+learning rate as a Keras `LearningRateSchedule` (`schedules.py`: importing
+the family registers it, so `.keras` files and preset configs that name it
+deserialise), its evaluation (`evaluation.py`) and the declaration below.
+"""
 
 import numpy as np
 
 from keras_gan.core.family import Family
-from keras_gan.families.cyclegan.model import CycleGAN, ImagePool, LinearDecay
+from keras_gan.families.cyclegan.model import CycleGAN, ImagePool
+from keras_gan.families.cyclegan.schedules import LinearDecaySchedule, linear_decay_adam
 
-__all__ = ["CycleGAN", "ImagePool", "LinearDecay"]
+__all__ = ["CycleGAN", "ImagePool", "LinearDecaySchedule", "linear_decay_adam"]
 
 
 def _tiny():

@@ -15,11 +15,29 @@ from keras_gan.families.cyclegan.networks import (
     patch_discriminator,
     resnet_generator,
 )
+from keras_gan.families.cyclegan.schedules import (
+    check_decay_start,
+    linear_decay_adam,
+    linear_decay_config,
+)
 from keras_gan.losses import mean_absolute_error
 
 log = logging.getLogger("keras_gan")
 
 PREVIEW_IMAGES = 8
+
+
+def _steps_per_epoch(x, fit_kwargs):
+    """Batches in one `fit` epoch: ``steps_per_epoch``, or the dataset's length (None: unknown)."""
+    if fit_kwargs.get("steps_per_epoch") is not None:
+        return int(fit_kwargs["steps_per_epoch"])
+    if isinstance(x, keras.utils.PyDataset):
+        return len(x)
+    cardinality = getattr(x, "cardinality", None)
+    if callable(cardinality):  # a tf.data.Dataset: -1 infinite, -2 unknown
+        n = int(cardinality())
+        return n if n > 0 else None
+    return None
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -103,39 +121,6 @@ class ImagePool(keras.layers.Layer):
         }
 
 
-class LinearDecay(keras.callbacks.Callback):
-    """CycleGAN's schedule: constant rates, then linear decay towards zero.
-
-    The rates stay at their base values for epochs ``0 .. decay_start - 1``
-    and fall linearly over the remaining epochs (epoch ``e`` gets
-    ``1 - (e - decay_start) / (epochs - decay_start)`` of the base), as in the
-    reference's "linear" policy. The rate depends only on the epoch number, so
-    a resumed run continues the schedule exactly.
-    """
-
-    def __init__(self, epochs, decay_start, g_learning_rate, d_learning_rate):
-        super().__init__()
-        self.epochs = int(epochs)
-        self.decay_start = int(decay_start)
-        self.base = (float(g_learning_rate), float(d_learning_rate))
-
-    def factor(self, epoch):
-        if epoch < self.decay_start or self.epochs <= self.decay_start:
-            return 1.0
-        return max(0.0, 1.0 - (epoch - self.decay_start) / (self.epochs - self.decay_start))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        f = self.factor(epoch)
-        self.model.g_optimizer.learning_rate = self.base[0] * f
-        self.model.d_optimizer.learning_rate = self.base[1] * f
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["learning_rate"] = float(
-                keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate)
-            )
-
-
 @keras.saving.register_keras_serializable(package="keras_gan")
 class CycleGAN(GANModel):
     """Unpaired translation between domains A and B.
@@ -174,7 +159,10 @@ class CycleGAN(GANModel):
             disables it.
         pool_size: images in each discriminator's history pool (50); 0 disables it.
         decay_start: fraction of the epochs after which the learning rates
-            decay linearly to zero (0.5: the second half of training).
+            decay linearly to zero, in [0, 1) (0.5: the second half of
+            training), for `linear_decay_optimizers`. The decay itself is the
+            optimizers' `LinearDecaySchedule`: a model compiled with plain
+            optimizers (``compile()``) trains at constant rates.
         semantic_weight: weight of the semantic-consistency term (0: plain
             CycleGAN, no classifiers, labels never read; CyCADA uses 1).
         num_classes: classes of both domains (with ``semantic_weight > 0``).
@@ -184,11 +172,22 @@ class CycleGAN(GANModel):
             (the UCI digits have 1,497 training images). 0 (default): none.
         **kwargs: `GANModel` arguments (``seed``, ``name``).
 
+    Learning rates: the paper's Adam(2e-4, beta_1=0.5), constant for the first
+    half of the epochs and then decaying linearly to zero, is
+    `linear_decay_optimizers(epochs, steps_per_epoch)`: two Adam optimizers
+    whose rate is a `LearningRateSchedule` of their iteration count (each
+    counts one update per `train_step`), so no callback is needed, a `.keras`
+    file keeps the schedule and a resumed run continues it. The zoo's
+    recipes (``cyclegan_mnist_digits``, ``cycada_mnist_digits``) compile with
+    it. ``compile()`` alone gives constant rates.
+
     Example:
         >>> model = CycleGAN(image_shape=(28, 28, 1))
-        >>> model.compile()
-        >>> model.fit(keras_gan.data.load_unpaired("mnist", "digits", image_size=28), epochs=10,
-        ...           callbacks=model.learning_rate_schedule(10))
+        >>> g_opt, d_opt = model.linear_decay_optimizers(epochs=10, steps_per_epoch=200)
+        >>> model.compile(g_optimizer=g_opt, d_optimizer=d_opt)
+        >>> unpaired = keras_gan.data.load_unpaired(
+        ...     "mnist", "digits", image_size=28, steps_per_epoch=200)
+        >>> model.fit(unpaired, epochs=10)  # 2e-4 in epochs 0-5, then 0.8x, 0.6x, 0.4x, 0.2x
         >>> digits_style = model.translate(mnist_images, direction="a_to_b")
     """
 
@@ -240,10 +239,7 @@ class CycleGAN(GANModel):
                 "classifier_shift is a whole number of pixels, at least 0 and less than the "
                 f"image size {tuple(image_shape[:2])}; got {classifier_shift!r}."
             )
-        if not 0.0 <= float(decay_start) <= 1.0:
-            raise ValueError(
-                f"decay_start is a fraction of the epochs in [0, 1]; got {decay_start!r}."
-            )
+        decay_start = check_decay_start(decay_start)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.filters = int(filters)
         self.num_res_blocks = int(num_res_blocks)
@@ -321,20 +317,68 @@ class CycleGAN(GANModel):
             names += ["semantic", "classify"]
         return names
 
-    def learning_rate_schedule(self, epochs, g_learning_rate=None, d_learning_rate=None):
-        """The `LinearDecay` callback for a run of ``epochs`` epochs.
+    def linear_decay_optimizers(
+        self, epochs, steps_per_epoch, g_learning_rate=2e-4, d_learning_rate=2e-4, **adam_kwargs
+    ):
+        """``(g_optimizer, d_optimizer)`` for `compile`: the paper's linearly decaying Adams.
 
-        The base rates default to the optimizers' rates when `compile` ran
-        (not their current, possibly decayed, values).
+        Each is ``Adam(learning_rate=LinearDecaySchedule(rate, epochs,
+        steps_per_epoch, self.decay_start), beta_1=0.5)``: the rate is constant
+        for the first ``decay_start`` of the ``epochs``, then falls linearly,
+        epoch by epoch, towards zero. Both optimizers count one iteration per
+        `train_step`, so ``steps_per_epoch`` is the number of batches of one
+        `fit` epoch (the preset's ``train.steps_per_epoch``).
+
+        Args:
+            epochs: the length of the run the rates decay over.
+            steps_per_epoch: batches per epoch.
+            g_learning_rate, d_learning_rate: the rates before the decay.
+            **adam_kwargs: other `keras.optimizers.Adam` arguments (``beta_1``
+                defaults to 0.5, ``beta_2`` to 0.999).
+
+        Example:
+            >>> model.compile(*model.linear_decay_optimizers(epochs=10, steps_per_epoch=200))
         """
-        self._check_compiled("making its learning-rate schedule")
-        g, d = self.base_learning_rates
-        return LinearDecay(
-            epochs, round(self.decay_start * epochs), g_learning_rate or g, d_learning_rate or d
+        return tuple(
+            linear_decay_adam(epochs, steps_per_epoch, rate, self.decay_start, **adam_kwargs)
+            for rate in (g_learning_rate, d_learning_rate)
         )
 
-    def default_callbacks(self, epochs=None):
-        return [] if not epochs else [self.learning_rate_schedule(int(epochs))]
+    def _check_schedules(self, epochs, steps):
+        """Warn when the optimizers' linear decay does not match the run `fit` starts."""
+        sides = {}  # one warning for both optimizers when they share a schedule
+        for side, opt in (("g_optimizer", self.g_optimizer), ("d_optimizer", self.d_optimizer)):
+            cfg = None if opt is None else linear_decay_config(opt)
+            if cfg is not None:
+                sides.setdefault(tuple(sorted(cfg.items())), []).append(side)
+        for key, names in sides.items():
+            cfg, who = dict(key), " and ".join(names)
+            decays = round(cfg["decay_start"] * cfg["epochs"]) < cfg["epochs"]
+            if epochs is not None and int(epochs) > cfg["epochs"] and decays:
+                log.warning(
+                    "%s: the LinearDecaySchedule of %s ends after %d epochs, but fit runs %d: "
+                    "the rate is 0 from epoch %d on, so the rest of the run does not learn. "
+                    "Build the optimizers for the run (CycleGAN.linear_decay_optimizers(epochs, "
+                    "steps_per_epoch)), or in a preset set the schedule's epochs to train.epochs.",
+                    type(self).__name__,
+                    who,
+                    cfg["epochs"],
+                    int(epochs),
+                    cfg["epochs"],
+                )
+            if steps is not None and int(steps) != cfg["steps_per_epoch"]:
+                log.warning(
+                    "%s: the LinearDecaySchedule of %s has epochs of %d steps, but fit's epochs "
+                    "are %d steps: the rate changes every %d steps, not when fit's epochs start. "
+                    "Build the optimizers with steps_per_epoch=%d (in a preset: the schedule's "
+                    "steps_per_epoch equal to train.steps_per_epoch).",
+                    type(self).__name__,
+                    who,
+                    cfg["steps_per_epoch"],
+                    int(steps),
+                    cfg["steps_per_epoch"],
+                    int(steps),
+                )
 
     # --- training -----------------------------------------------------------------------
 
@@ -376,6 +420,7 @@ class CycleGAN(GANModel):
         return a, b, labels
 
     def fit(self, x=None, *args, **kwargs):
+        self._check_schedules(kwargs.get("epochs", 1), _steps_per_epoch(x, kwargs))
         if not int(keras.ops.convert_to_numpy(self.preview_set)):
             first = first_batch(x)
             if first is not None:

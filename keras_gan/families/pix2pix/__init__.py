@@ -1,16 +1,17 @@
 """pix2pix (Isola et al. 2017): paired image-to-image translation.
 
 Everything about the family is here: the model (`model.py`), its U-Net and
-PatchGAN (`networks.py`), its paired MNIST task (`data.py`, which registers
-the ``mnist_edges`` dataset), its evaluation (`evaluation.py`) and the
-declaration below that the CLI, export, tools and shared tests read.
+PatchGAN (`networks.py`), its evaluation (`evaluation.py`) and the
+declaration below that the CLI, export, tools and shared tests read. Its
+paired MNIST task, the ``mnist_edges`` dataset (edge maps -> digits), is a
+dataset like any other and lives in the data layer (`keras_gan.data.edges`),
+so it is known without importing this family; `edge_map` is re-exported here.
 """
 
 import numpy as np
 
 from keras_gan.core.family import Family
-from keras_gan.families.pix2pix import data as _data  # noqa: F401  (registers mnist_edges)
-from keras_gan.families.pix2pix.data import edge_map
+from keras_gan.data.edges import edge_map
 from keras_gan.families.pix2pix.model import Pix2Pix
 
 __all__ = ["Pix2Pix", "edge_map"]

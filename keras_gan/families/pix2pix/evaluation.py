@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from keras_gan import data
-from keras_gan.families.pix2pix.data import edge_map
+from keras_gan.data.edges import edge_map
 from keras_gan.metrics.extractors import FeatureExtractor
 
 

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan.core.model import first_batch, is_empty_dataset, is_tf_dataset
+from keras_gan.core.model import first_batch, is_empty_dataset, is_tf_dataset, max_steps
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.text2image import networks as text_nets
 from keras_gan.families.text2image.tokenizer import Tokenizer, add_unknown_tokens
@@ -313,6 +313,7 @@ class Text2ImageGAN(BaseGAN):
             the `keras.callbacks.History` of the embedding training.
         """
         steps = int(steps or self.encoder_steps)
+        steps = min(steps, max_steps() or steps)  # a smoke run ($KERAS_GAN_MAX_STEPS)
         images, texts, batch_size = _collect(x, y, max(steps, 200))
         self.tokenizer = Tokenizer.adapt(texts, self.sequence_length, self.max_tokens)
         log.info(
