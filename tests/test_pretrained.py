@@ -26,7 +26,6 @@ PENDING = {
     "dcgan_mnist",
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
-    "gan_mnist",
     "mmd_mnist",
     "text2image_mnist",
     "wgan_mnist",
