@@ -23,7 +23,6 @@ PENDING = {
     "cyclegan_mnist_digits",
     "dcgan_fashion_mnist",
     "dcgan_hinge_sn_mnist",
-    "dcgan_mnist",
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
     "mmd_mnist",
