@@ -40,7 +40,22 @@ LONGEST_FIRST = (
 )
 
 
+# The learning tier: tests that train on real data or run the README's, the
+# docs' and the other backends' examples in child processes. The quick tier for
+# contributors is `python -m pytest -m "not slow and not learning"`.
+LEARNING_FILES = ("tests/backends/", "tests/scale/", "tests/test_readme.py", "tests/test_docs.py")
+LEARNING_NAMES = ("learn", "real_mnist", "killed", "resume", "semantic_run", "longer_run")
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(LEARNING_FILES) or any(n in item.name for n in LEARNING_NAMES):
+            item.add_marker(pytest.mark.learning)
+    _longest_first(items)
+
+
+def _longest_first(items):
     def rank(item):
         for i, scope in enumerate(LONGEST_FIRST):
             if item.nodeid.startswith(scope + "::"):

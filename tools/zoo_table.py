@@ -1,10 +1,12 @@
-"""Print the measured results of every zoo preset as a markdown table (for README.md).
+"""The README's zoo table: one row per preset, one headline figure of its shipped weights.
 
     python tools/zoo_table.py            # print it
     python tools/zoo_table.py --write    # replace the table in README.md
+    python tools/zoo_table.py --check    # exit 1 if README.md's table is out of date
 
-One row per preset with results; each row names the command, machine and
-date that produced its figures (as recorded in ``zoo/PRESET.json``).
+Figures come from each preset's ``zoo/<preset>/metadata.json`` (measured on
+exactly the shipped weights; the command, machine and date of each are there
+and in the documentation's zoo page). A recipe without shipped weights says so.
 """
 
 from __future__ import annotations
@@ -14,121 +16,91 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- ZOO_TABLE:start -->\n", "<!-- ZOO_TABLE:end -->"
 
-# metric -> short label; the order is the column order inside a row
-# Figures on the standard FID Inception features get their own column.
-INCEPTION = ("inception_fid", "inception_kid")
-
-LABELS = {
-    "inception_fid": "FID",
-    "inception_kid": "KID",
-    "fid": "FID",
-    "kid": "KID",
-    "precision": "precision",
-    "recall": "recall",
-    "classes_covered": "classes",
-    "conditional_accuracy": "cond. acc.",
-    "mean": "mean",
-    "std": "std",
-    "seeds_within_10_percent": "seeds within 10%",
-    "modes_captured": "modes",
-    "high_quality": "HQ",
-    "kl_to_uniform": "KL",
-    "stacked_mnist_modes": "Stacked MNIST modes",
-    "stacked_mnist_kl": "KL",
-    "label_preservation_a_to_b": "labels A->B",
-    "label_preservation_b_to_a": "labels B->A",
-    "untranslated_baseline_a_to_b": "untranslated A->B",
-    "untranslated_baseline_b_to_a": "untranslated B->A",
-    "cycle_mae_a": "cycle MAE A",
-    "cycle_mae_b": "cycle MAE B",
-    "realism_a_to_b": "realism A->B",
-    "realism_b_to_a": "realism B->A",
-    "caption_accuracy": "caption acc.",
-    "thickness_agreement": "thickness",
-    "thickness_chance": "(chance)",
-    "slant_agreement": "slant",
-    "slant_chance": "(chance)",
-    "style_spread_ratio": "style spread",
-    "r_precision": "R-precision",
-    "r_precision_real": "(real)",
-    "parzen_ll": "Parzen LL",
-    "l1": "held-out L1",
-    "l1_blank_baseline": "(blank)",
-    "digit_accuracy": "digit acc.",
-    "digit_accuracy_real": "(real)",
-    "digit_accuracy_edges": "(edges)",
-}
+# The figure a user reads first, per kind of model: (metric, label[, companion metric, label]).
+HEADLINES = [
+    ("inception_fid", "Inception FID"),
+    ("conditional_accuracy", "cond. acc.", "fid", "FID (classifier)"),
+    ("caption_accuracy", "caption acc.", "style_spread_ratio", "style spread"),
+    ("label_preservation_a_to_b", "labels A->B", "label_preservation_b_to_a", "B->A"),
+    ("digit_accuracy", "digit acc."),
+    ("stacked_mnist_modes", "modes", "stacked_mnist_kl", "KL"),
+    ("modes_captured", "modes", "high_quality", "high quality"),
+    ("fid", "FID (classifier)", "precision", "precision"),
+    ("mean", "mean", "std", "std"),
+]
 
 
-def fmt(r):
-    v = r["value"]
-    text = f"{v:.4g}" if isinstance(v, float) else str(v)
-    if "stderr" in r:
-        text += f" +/- {r['stderr']:.2g}"
-    if "of" in r:
-        text += f"/{r['of']}"
-    if "floor" in r:
-        text += f" (floor {r['floor']:.3g})"
-    if "through" in r:  # a check of the same model another way
-        text += f" (via {r['through']}" + (f", seed {r['seed']}" if "seed" in r else "") + ")"
-    return text
+def fmt(value):
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:.4g}"
+    return str(value)
 
 
-def main():
-    rows = []
-    for path in sorted((ROOT / "zoo").glob("*.json")):
-        preset = json.loads(path.read_text())
-        results = preset.get("results") or []
-        if not results:
-            continue
-        cells = [
-            f"{LABELS[r['metric']]} {fmt(r)}"
-            for r in results
-            if r["metric"] in LABELS and r["metric"] not in INCEPTION
-        ]
-        inception = [
-            f"{LABELS[r['metric']]} {fmt(r)} ({r['num_samples'] // 1000}k vs {r['reference']}, "
-            f"{r['resize']})"
-            for r in results
-            if r["metric"] in INCEPTION
-        ]
-        first = results[0]
-        budget = f"{first.get('epochs', '')} epochs"
-        if first.get("steps_per_epoch"):
-            budget += f" x {first['steps_per_epoch']} steps"
-        if first.get("train_cpu_minutes") is not None:
-            budget += f"; {first['train_cpu_minutes']} CPU min ({first['train_wall_minutes']} wall)"
-        elif first.get("train_gpu_minutes") is not None:
-            budget += f"; {first['train_gpu_minutes']} min on one GPU"
-        elif preset.get("budget", {}).get("cpu_minutes") is not None:
-            # a resumed run: the entry's "budget" says how its cost was put together
-            budget += f"; about {preset['budget']['cpu_minutes']} CPU min (see its entry)"
-        commands = list(dict.fromkeys(r["command"] for r in results))
-        rows.append(
-            f"| `{preset['name']}` | {budget} | {'; '.join(cells)} | "
-            f"{'; '.join(inception) or '-'} | "
-            + "<br>".join(f"`{c}`" for c in commands)
-            + " | "
-            + "<br>".join(dict.fromkeys(f"{r['hardware']}, {r['date']}" for r in results))
-            + " |"
-        )
-    table = "\n".join(
+def headline(metrics):
+    by_name = {m["metric"]: m for m in metrics}
+    for spec in HEADLINES:
+        if spec[0] in by_name:
+            parts = [f"{spec[1]} {fmt(by_name[spec[0]]['value'])}"]
+            if len(spec) > 2 and spec[2] in by_name:
+                parts.append(f"{spec[3]} {fmt(by_name[spec[2]]['value'])}")
+            return ", ".join(parts)
+    return "; ".join(f"{m['metric']} {fmt(m['value'])}" for m in metrics[:2]) or "-"
+
+
+def rows():
+    zoo = ROOT / "zoo"
+    out = []
+    for path in sorted(zoo.glob("*.json")):
+        recipe = json.loads(path.read_text())
+        name = path.stem
+        meta_path = zoo / name / "metadata.json"
+        family = recipe["model"].get("family", "?")
+        data = "+".join(str(recipe["data"][k]) for k in ("name", "domain_b") if k in recipe["data"])
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            train = meta.get("training", {})
+            budget = f"{train.get('epochs')} epochs"
+            if train.get("cpu_minutes") is not None:
+                budget += f", {train['cpu_minutes']} {train.get('device', 'CPU')} min"
+            figure = headline(meta.get("metrics", []))
+            link = f"[details](docs/zoo.md#{name.replace('_', '-')})"
+            out.append(f"| `{name}` | {family} | {data} | {budget} | {figure} | {link} |")
+        else:
+            out.append(
+                f"| `{name}` | {family} | {data} | - | not shipped yet: "
+                f"`keras-gan train {name}` | - |"
+            )
+    return out
+
+
+def table():
+    return "\n".join(
         [
-            "| preset | budget | measured | Inception features | command | machine, date |",
+            "| preset | family | data | shipped weights trained for | headline figure | |",
             "|---|---|---|---|---|---|",
-            *rows,
+            *rows(),
         ]
     )
-    if "--write" in sys.argv[1:]:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        start, end = "<!-- ZOO_TABLE:start -->\n", "<!-- ZOO_TABLE:end -->"
-        a, b = text.index(start) + len(start), text.index(end)
-        readme.write_text(text[:a] + table + "\n" + text[b:])
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    a, b = text.index(START) + len(START), text.index(END)
+    new = text[:a] + table() + "\n" + text[b:]
+    if "--check" in argv:
+        if new != text:
+            print("README.md's zoo table is out of date: run python tools/zoo_table.py --write")
+            return 1
+        return 0
+    if "--write" in argv:
+        readme.write_text(new)
         print(f"Wrote the table into {readme}")
     else:
-        print(table)
+        print(table())
     return 0
 
 
