@@ -9,7 +9,44 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's C++ start-up lines (CUDA probes, oneDNN notes) are noise a user cannot
+# act on: silenced unless they set TF_CPP_MIN_LOG_LEVEL themselves or ask for --verbose 2.
+USER_SET_TF_LOG = "TF_CPP_MIN_LOG_LEVEL" in os.environ
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _start_quietly():
+    """Import Keras and its backend with the process's stderr (fd 2) silenced.
+
+    Some of TensorFlow's start-up lines are written by C++ before its log
+    level is read, so only the file descriptor can hold them back. Python
+    errors are raised after stderr is restored, so none is lost.
+    """
+    import warnings
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    try:
+        os.dup2(devnull, 2)
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # the CUDA probe, now rather than mid-run
+            tf.get_logger().setLevel("ERROR")
+        try:
+            from absl import logging as absl_logging
+
+            absl_logging.set_verbosity(absl_logging.ERROR)  # tensorflow-datasets' notices
+        except ImportError:
+            pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    warnings.filterwarnings("ignore", module=r"(keras|tensorflow|tensorflow_datasets)(\.|$)")
+
 
 EXIT_USAGE = 2
 
@@ -92,10 +129,11 @@ def cmd_train(args):
 
     preset = zoo.resolve(args.preset, **_overrides(args))
     out_dir = Path(args.out or Path("runs") / preset["name"])
-    print(f"Resolved configuration (saved to {out_dir / 'config.json'}):")
-    print(json.dumps(preset, indent=2))
+    if args.dry_run or args.verbose == 2:
+        print(json.dumps(preset, indent=2))
     if args.dry_run:
         return 0
+    print(f"Training {preset['name']} into {out_dir} (configuration: {out_dir / 'config.json'})")
     result = training.train(
         preset, out_dir, strategy=args.strategy, resume=not args.no_resume, verbose=args.verbose
     )
@@ -170,6 +208,7 @@ def _export_preset(args, name, base_dir):
         version=args.version,
         overwrite=args.overwrite,
         max_batch_size=args.max_batch_size,
+        max_request_size=args.max_request_size,
     )
 
 
@@ -208,6 +247,7 @@ def cmd_export(args):
         version=args.version,
         overwrite=args.overwrite,
         max_batch_size=args.max_batch_size,
+        max_request_size=args.max_request_size,
         metadata=metadata,
     )
     print(f"SavedModel: {path}")
@@ -523,7 +563,22 @@ def build_parser():
     s.add_argument("--base-dir", default="saved_models")
     s.add_argument("--version", type=int)
     s.add_argument("--overwrite", action="store_true")
-    s.add_argument("--max-batch-size", type=int, default=64)
+    s.add_argument(
+        "--max-batch-size",
+        type=int,
+        default=64,
+        help="TF Serving's batching max_batch_size (batching_parameters.txt; default 64)",
+    )
+    s.add_argument(
+        "--max-batch",
+        "--max-request-size",
+        dest="max_request_size",
+        type=int,
+        default=1024,
+        metavar="N",
+        help="the most items (seeds, latents, images) one request may carry; every signature "
+        "refuses a larger request with INVALID_ARGUMENT (default 1024)",
+    )
     s.add_argument("--metadata", help="a JSON file of extra facts for assets.extra/keras_gan.json")
     s.set_defaults(fn=cmd_export)
     return p
@@ -534,6 +589,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("keras_gan").setLevel(args.log_level.upper())
+    if not USER_SET_TF_LOG and getattr(args, "verbose", 1) != 2:
+        _start_quietly()
     try:
         return args.fn(args)
     except (

@@ -35,7 +35,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_gan.core.signatures import generator_endpoints, image_outputs  # noqa: F401
+from keras_gan.core.signatures import (  # noqa: F401
+    DEFAULT_MAX_REQUEST_SIZE,
+    check_max_request_size,
+    generator_endpoints,
+    image_outputs,
+    serving_limits,
+)
 
 DEFAULT_BASE_DIR = "saved_models"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -146,8 +152,88 @@ def _python_inputs(example_request):
     return "{" + ", ".join(parts) + "}"
 
 
-def write_readme(model_dir, name, signatures, example_request):
+def _limits_doc(limits, example_input="seed"):
+    """The README section on what a request may carry and what a refused one gets back.
+
+    ``limits``: ``{"max_request_size": N, "max_batch_size": M, "request_checks":
+    {signature: fn.serving_checks}}`` as `export` records it; ``example_input``: the
+    input named in the example refusal.
+    """
+    n = limits["max_request_size"]
+    checks = limits.get("request_checks") or {}
+    lines = [
+        "## Limits: what one request may carry",
+        "",
+        "The graph checks every request before the expensive work, so a hostile or careless "
+        "request cannot make the server allocate or compute much:",
+        "",
+        f"- **At most {n:,} items per request** in every signature (seeds, latent vectors or "
+        "images), set at export (`max_request_size=`, `keras-gan export --max-batch N`). "
+        "Send more in several requests.",
+    ]
+    if any(len(c.get("same_length", ())) > 1 for c in checks.values()):
+        lines.append(
+            "- The inputs of one request hold the same number of items (one label or caption "
+            "per seed or latent vector); conditions keep their own checks (a label outside "
+            "[0, num_classes), an empty caption)."
+        )
+    if any("seed" in c.get("same_length", ()) for c in checks.values()):
+        lines.append("- Any int64 is a valid `seed`, negative or huge: it only names a sample.")
+    finite = sorted(s for s, c in checks.items() if c.get("finite_inputs"))
+    if finite:
+        lines.append(
+            f"- `{'`, `'.join(finite)}`: `z` must be finite; NaN or Inf is refused. A sample "
+            "holding NaN or Inf (what an enormous `z` can produce) is refused rather than "
+            "returned."
+        )
+    for sig, c in sorted(checks.items()):
+        img = c.get("image_bytes")
+        if not img:
+            continue
+        formats = " or ".join(img["formats"])
+        lines.append(
+            f"- `{sig}`: `image_bytes` must be {img['width']}x{img['height']} (width x height) "
+            f"{formats} images with {img['channels']} channel(s). The size and channels are "
+            "read from the header (PNG IHDR chunk, JPEG SOF marker) *before* anything is "
+            "decoded, so a small file that claims a huge picture (a decompression bomb) is "
+            "refused at no cost, and so are other formats (GIF, BMP, WebP, ...) and malformed "
+            "headers. An image whose header passes but whose data is corrupt fails in the "
+            "decoder with its own INVALID_ARGUMENT message ('Invalid PNG data', 'Invalid JPEG "
+            "data')."
+        )
+    lines += [
+        "- An empty batch (columnar REST or gRPC) answers an empty result; REST's row format "
+        "needs at least one instance.",
+        "",
+        "A refused request gets INVALID_ARGUMENT and a message that says what the model takes:",
+        "",
+        '- REST: HTTP 400 with `{"error": "<message>"}`, e.g. `{"error": "assertion failed: '
+        f"[A request takes at most {n} items (max_request_size, set at export: keras-gan "
+        f"export --max-batch N); {example_input} has] [{n + 1}] [items. Send them in smaller "
+        'requests.]"}` for a request too large;',
+        "- gRPC: status `INVALID_ARGUMENT`, the message in its details;",
+        "- `keras_gan.serving.Client` raises `ServingError` with the message (`.status` is 400 "
+        'or `"INVALID_ARGUMENT"`).',
+    ]
+    if limits.get("max_batch_size"):
+        lines += [
+            "",
+            "With `--enable_batching` the server merges requests into batches of at most "
+            f"`max_batch_size` ({limits['max_batch_size']}, `batching_parameters.txt`), which "
+            "export keeps at or below the per-request limit so that merged good requests "
+            "always pass; TF Serving's batcher itself refuses a single request larger than "
+            "`max_batch_size` unless large-batch splitting is enabled.",
+        ]
+    return "\n".join(lines)
+
+
+def write_readme(model_dir, name, signatures, example_request, limits=None):
+    """Write ``<model_dir>/README.md``: how to serve and call the export, its signatures and,
+    given ``limits`` (what `export` records), the limits every request is held to."""
     first = next(iter(signatures))
+    inputs = [s["name"] for s in signatures[first]["inputs"]]
+    example_input = "seed" if "seed" in inputs else inputs[0]
+    limits_doc = f"\n{_limits_doc(limits, example_input)}\n" if limits else ""
     text = f"""# {name}: a keras-gan generator for TensorFlow Serving
 
 Exported by keras-gan. Each numbered folder is one version of the model.
@@ -183,7 +269,7 @@ client = Client("localhost:8501")            # or Client("grpc://localhost:8500"
 out = client.predict("{name}", {_python_inputs(example_request)}, signature="{first}")
 images = out["images_uint8"]                 # numpy uint8 [N, H, W, C]
 ```
-
+{limits_doc}
 ## Signatures
 
 {(chr(10) * 2).join(_signature_doc(k, v) for k, v in signatures.items())}
@@ -219,6 +305,7 @@ def export(
     max_batch_size=64,
     warmup=True,
     metadata=None,
+    max_request_size=DEFAULT_MAX_REQUEST_SIZE,
 ):
     """Export ``model``'s sampling side as ``<base_dir>/<name>/<version>/``.
 
@@ -228,9 +315,13 @@ def export(
         base_dir: folder that holds one sub-folder per served model.
         version: integer version; default: the next free one.
         overwrite: replace an existing version instead of refusing.
-        max_batch_size: written to the batching parameters file.
+        max_batch_size: written to the batching parameters file (the most items TF
+            Serving's batcher merges into one call); at most ``max_request_size``.
         warmup: write warm-up requests for every signature.
         metadata: extra JSON-able facts to store in ``assets.extra/keras_gan.json``.
+        max_request_size: the most items (seeds, latent vectors, images) one request
+            may carry; every signature refuses a larger request with INVALID_ARGUMENT
+            before doing any work. Recorded in ``keras_gan.json`` and the README.
 
     Returns:
         Path of the version folder.
@@ -238,6 +329,7 @@ def export(
     Raises:
         FileExistsError: the version exists and ``overwrite`` is False.
         PermissionError: ``base_dir`` is not writable.
+        ValueError: a bad name, version, ``max_request_size`` or ``max_batch_size``.
     """
     if keras.backend.backend() != "tensorflow":
         raise ValueError(
@@ -248,6 +340,17 @@ def export(
         )
     import tensorflow as tf
 
+    max_request_size = check_max_request_size(max_request_size)
+    if isinstance(max_batch_size, bool) or int(max_batch_size) < 1:
+        raise ValueError(f"max_batch_size must be a positive integer; got {max_batch_size!r}.")
+    if int(max_batch_size) > max_request_size:
+        raise ValueError(
+            f"max_batch_size ({max_batch_size}) must not exceed max_request_size "
+            f"({max_request_size}): with --enable_batching TF Serving merges requests into "
+            "batches of up to max_batch_size, and the graph would refuse a merged batch of good "
+            "requests. Lower max_batch_size (--max-batch-size) or raise max_request_size "
+            "(--max-batch)."
+        )
     name = name or model.name
     if not _NAME_RE.match(name):
         raise ValueError(f"Model name {name!r} must be letters, digits, '_', '.' or '-'.")
@@ -266,12 +369,24 @@ def export(
         )
     model_dir.mkdir(parents=True, exist_ok=True)
 
-    endpoints = model.serving_endpoints()
-    archive = keras.export.ExportArchive()
-    for net in model.export_networks():
-        archive.track(net)
-    for ep_name, (fn, signature, _) in endpoints.items():
-        archive.add_endpoint(ep_name, fn, input_signature=signature)
+    # The families build their signatures in serving_endpoints(), which takes no
+    # arguments: the limits reach them through this context (keras_gan.core.signatures).
+    with serving_limits(max_request_size=max_request_size):
+        endpoints = model.serving_endpoints()
+        archive = keras.export.ExportArchive()
+        for net in model.export_networks():
+            archive.track(net)
+        for ep_name, (fn, signature, _) in endpoints.items():
+            archive.add_endpoint(ep_name, fn, input_signature=signature)
+    limits = {
+        "max_request_size": max_request_size,
+        "max_batch_size": int(max_batch_size),
+        "request_checks": {
+            k: fn.serving_checks
+            for k, (fn, _, _) in endpoints.items()
+            if getattr(fn, "serving_checks", None)
+        },
+    }
 
     tmp = model_dir / f".tmp-{version}-{os.getpid()}"
     if tmp.exists():
@@ -288,6 +403,8 @@ def export(
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "keras_version": keras.__version__,
             "tensorflow_version": tf.__version__,
+            "max_request_size": max_request_size,
+            "request_checks": limits["request_checks"],
             **model.export_metadata(),
             # where the model came from (zoo.load / from_preset), so evaluate needs no --dataset
             **dict(getattr(model, "source", None) or {}),
@@ -320,7 +437,7 @@ def export(
     example_request = [
         {k: jsonable(np.asarray(v)[i]) for k, v in first_inputs.items()} for i in range(2)
     ]
-    write_readme(model_dir, name, describe_signatures(loaded), example_request)
+    write_readme(model_dir, name, describe_signatures(loaded), example_request, limits)
     return final
 
 
@@ -335,7 +452,7 @@ def export_file(model_path, name=None, base_dir=DEFAULT_BASE_DIR, **kwargs):
     Args:
         model_path: a `.keras` file saved by any backend.
         name, base_dir, **kwargs: as for `export` (``version``, ``overwrite``,
-            ``max_batch_size``, ``metadata``).
+            ``max_batch_size``, ``metadata``, ``max_request_size``).
     """
     if keras.backend.backend() == "tensorflow":
         from keras_gan import saving
@@ -346,7 +463,13 @@ def export_file(model_path, name=None, base_dir=DEFAULT_BASE_DIR, **kwargs):
     import sys
     import tempfile
 
-    unknown = set(kwargs) - {"version", "overwrite", "max_batch_size", "metadata"}
+    unknown = set(kwargs) - {
+        "version",
+        "overwrite",
+        "max_batch_size",
+        "metadata",
+        "max_request_size",
+    }
     if unknown:
         raise TypeError(f"export_file got unexpected arguments: {', '.join(sorted(unknown))}.")
     args = [sys.executable, "-m", "keras_gan.cli", "export", str(model_path)]
@@ -359,6 +482,8 @@ def export_file(model_path, name=None, base_dir=DEFAULT_BASE_DIR, **kwargs):
         args += ["--overwrite"]
     if kwargs.get("max_batch_size") is not None:
         args += ["--max-batch-size", str(int(kwargs["max_batch_size"]))]
+    if kwargs.get("max_request_size") is not None:
+        args += ["--max-batch", str(check_max_request_size(kwargs["max_request_size"]))]
     with tempfile.TemporaryDirectory() as tmp:
         if kwargs.get("metadata"):
             meta = Path(tmp) / "metadata.json"

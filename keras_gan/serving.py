@@ -18,10 +18,12 @@ outputs).
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -37,23 +39,81 @@ class ServingError(RuntimeError):
 # --- REST JSON encoding ---------------------------------------------------------------
 
 
+def _as_array(name, value):
+    """``value`` as a numpy array, or a ValueError naming the input."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"Input {name!r} is not a rectangular array (every item of a batch must have the "
+            f"same shape): {e}"
+        ) from None
+
+
+def _text(name, i, v):
+    """One string item as JSON text (UTF-8), or a ValueError saying how to send it."""
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(
+                f"Input {name!r}: item {i} is not UTF-8 text ({v[:16]!r}...). TF Serving's JSON "
+                "carries strings as UTF-8; send binary data in an input whose name ends in "
+                "_bytes (base64) or over gRPC."
+            ) from None
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"Input {name!r}: item {i} is not valid Unicode text (it holds a lone surrogate)."
+        ) from None
+    return v
+
+
 def _encode_value(name, value):
-    """One tensor (as nested lists) in TF Serving's JSON encoding."""
-    arr = np.asarray(value)
-    if arr.dtype.kind in "SO" or (arr.dtype.kind == "U"):
-        flat = [v if isinstance(v, (bytes, str)) else str(v) for v in arr.reshape(-1).tolist()]
+    """One tensor (as nested lists) in TF Serving's JSON encoding.
+
+    Raises:
+        ValueError: a ragged array, or text that JSON cannot carry.
+        TypeError: a dtype TF Serving's JSON has no encoding for (complex, dates,
+            arbitrary objects).
+    """
+    arr = _as_array(name, value)
+    if arr.dtype == object:
+        flat = arr.reshape(-1).tolist()
+        if not all(isinstance(v, (bytes, str)) for v in flat):
+            if all(isinstance(v, (bool, int, float, np.bool_, np.number)) for v in flat):
+                arr = _as_array(name, flat).reshape(arr.shape)  # numbers boxed as objects
+            else:
+                bad = next(v for v in flat if not isinstance(v, (bytes, str)))
+                raise TypeError(
+                    f"Input {name!r} holds a {type(bad).__name__} ({bad!r:.40}); TF Serving's "
+                    "JSON takes numbers, booleans and strings (bytes, base64-encoded, for inputs "
+                    "named *_bytes)."
+                )
+    if arr.dtype.kind in "SUO":
+        flat = arr.reshape(-1).tolist()
         if name.endswith("_bytes"):
             enc = [
-                {"b64": base64.b64encode(v if isinstance(v, bytes) else v.encode()).decode()}
-                for v in flat
+                {
+                    "b64": base64.b64encode(
+                        v if isinstance(v, bytes) else _text(name, i, v).encode()
+                    ).decode()
+                }
+                for i, v in enumerate(flat)
             ]
         else:
-            enc = [v.decode() if isinstance(v, bytes) else v for v in flat]
+            enc = [_text(name, i, v) for i, v in enumerate(flat)]
         out = np.empty(len(enc), dtype=object)
         out[:] = enc
         return out.reshape(arr.shape).tolist()
     if arr.dtype.kind == "f":
         return arr.astype(np.float64).tolist()
+    if arr.dtype.kind not in "biu":
+        raise TypeError(
+            f"Input {name!r} has dtype {arr.dtype}, which TF Serving's JSON cannot carry; send "
+            "integers, floats, booleans or strings."
+        )
     return arr.tolist()
 
 
@@ -64,16 +124,29 @@ def encode_request(inputs, signature="serving_default", format="row"):
         inputs: {input name: array-like}; every input has the batch first.
         signature: the signature to call.
         format: "row" (``instances``, one object per example) or "columnar" (``inputs``).
+
+    Raises:
+        ValueError: no inputs, an unknown format, inputs of different batch sizes or an
+            empty batch in row format, a ragged array, text that is not UTF-8.
+        TypeError: ``inputs`` is not a mapping of names to arrays, or holds values JSON
+            cannot carry.
     """
+    if not isinstance(inputs, Mapping):
+        raise TypeError(
+            f"inputs must be a dict of input name -> array; got {type(inputs).__name__}."
+        )
     if not inputs:
         raise ValueError("predict needs at least one input.")
+    bad_names = [k for k in inputs if not isinstance(k, str)]
+    if bad_names:
+        raise TypeError(f"Input names must be strings; got {bad_names[0]!r}.")
+    if format not in ("row", "columnar"):
+        raise ValueError(f"format must be 'row' or 'columnar'; got {format!r}.")
     body = {"signature_name": signature}
     encoded = {k: _encode_value(k, v) for k, v in inputs.items()}
     if format == "columnar":
         body["inputs"] = encoded
         return body
-    if format != "row":
-        raise ValueError(f"format must be 'row' or 'columnar'; got {format!r}.")
     sizes = {k: len(v) if isinstance(v, list) else None for k, v in encoded.items()}
     if None in sizes.values() or len(set(sizes.values())) != 1:
         raise ValueError(
@@ -81,14 +154,21 @@ def encode_request(inputs, signature="serving_default", format="row"):
             "Use format='columnar'."
         )
     n = next(iter(sizes.values()))
+    if n == 0:
+        raise ValueError(
+            "Row format needs at least one instance (TF Serving refuses an empty 'instances' "
+            "list); send an empty batch with format='columnar', or skip the request."
+        )
     body["instances"] = [{k: v[i] for k, v in encoded.items()} for i in range(n)]
     return body
 
 
 def _decode_value(name, value):
     def walk(v):
-        if isinstance(v, dict) and "b64" in v:
-            return base64.b64decode(v["b64"])
+        if isinstance(v, dict):
+            if set(v) != {"b64"} or not isinstance(v["b64"], str):
+                raise ValueError(f"an object other than {{'b64': <base64 string>}}: {v!r:.60}")
+            return base64.b64decode(v["b64"], validate=True)
         if isinstance(v, list):
             return [walk(x) for x in v]
         return v
@@ -120,21 +200,41 @@ def _contains_bytes(v):
     return isinstance(v, bytes)
 
 
+def _decoded(name, value):
+    try:
+        return _decode_value(name, value)
+    except (ValueError, TypeError, binascii.Error) as e:
+        raise ServingError(f"Malformed output {name!r} in the response: {e}") from None
+
+
 def decode_response(body):
-    """{output name: numpy array} from a ``:predict`` response body (either format)."""
+    """{output name: numpy array} from a ``:predict`` response body (either format).
+
+    Raises:
+        ServingError: the body is an error, or not a response TF Serving sends.
+    """
+    if not isinstance(body, dict):
+        raise ServingError(f"Unexpected response (not a JSON object): {str(body)[:200]}")
     if "error" in body:
         raise ServingError(body["error"])
     if "outputs" in body:
         out = body["outputs"]
         if isinstance(out, dict):
-            return {k: _decode_value(k, v) for k, v in out.items()}
-        return {"output": _decode_value("output", out)}
+            return {k: _decoded(k, v) for k, v in out.items()}
+        return {"output": _decoded("output", out)}
     if "predictions" in body:
         preds = body["predictions"]
+        if not isinstance(preds, list):
+            raise ServingError(f"Unexpected response: 'predictions' is not a list: {preds!r:.200}")
         if preds and isinstance(preds[0], dict):
             keys = preds[0].keys()
-            return {k: _decode_value(k, [p[k] for p in preds]) for k in keys}
-        return {"output": _decode_value("output", preds)}
+            if not all(isinstance(p, dict) and p.keys() == keys for p in preds):
+                raise ServingError(
+                    "Unexpected response: every prediction must name the same outputs; got "
+                    f"{str(preds)[:200]}"
+                )
+            return {k: _decoded(k, [p[k] for p in preds]) for k in keys}
+        return {"output": _decoded("output", preds)}
     raise ServingError(f"Unexpected response: {str(body)[:200]}")
 
 

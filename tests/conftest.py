@@ -31,6 +31,8 @@ LONGEST_FIRST = (
     "tests/families/test_pix2pix.py",
     "tests/test_readme.py",
     "tests/export/test_conformance.py",
+    "tests/export/test_hostile.py",
+    "tests/test_pretrained.py",
     "tests/families/test_text2image.py",
     "tests/scale/test_scale.py",
     "tests/families/test_contract.py::TestContract_cyclegan",

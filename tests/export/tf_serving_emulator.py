@@ -14,7 +14,8 @@ loopback:
 
 Input checks mirror the server's: a missing input, an input of the wrong
 dtype or rank, or an unknown signature is INVALID_ARGUMENT (HTTP 400); a
-failed in-graph assertion is INVALID_ARGUMENT with its message.
+failed in-graph assertion is INVALID_ARGUMENT with its message; any other
+failed op answers its own status code (REST: the server's HTTP status for it).
 """
 
 from __future__ import annotations
@@ -44,6 +45,28 @@ class ServingFailure(Exception):
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code  # a grpc.StatusCode
+
+
+_STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def status_code(error_code):
+    """The grpc.StatusCode of a TensorFlow error code (both are the canonical codes)."""
+    return _STATUS_CODES.get(int(error_code), grpc.StatusCode.UNKNOWN)
+
+
+# The REST status answered for each canonical code, after TF Serving's REST server
+# (a bad request 400, not found 404, resource exhausted 429, ...); anything else 500.
+HTTP_STATUS = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.FAILED_PRECONDITION: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
 
 
 class Servable:
@@ -100,8 +123,10 @@ class Servable:
             args[key] = tf.constant(value, dtype=ts.dtype)
         try:
             out = fn(**args)
-        except tf.errors.InvalidArgumentError as e:
-            raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, e.message) from None
+        except tf.errors.OpError as e:
+            # the server answers a failed run with the op's status code (an in-graph
+            # assertion: INVALID_ARGUMENT) and its message
+            raise ServingFailure(status_code(e.error_code), e.message) from None
         response = predict_pb2.PredictResponse()
         response.model_spec.name = self.name
         response.model_spec.version.value = self.version
@@ -192,6 +217,10 @@ def _from_json(name, value, dtype):
     value = walk(value)
     if dtype == tf.string:
         arr = np.asarray(value, dtype=object)
+        if not all(isinstance(v, (bytes, str)) for v in arr.reshape(-1)):
+            raise ServingFailure(
+                grpc.StatusCode.INVALID_ARGUMENT, f"Input {name}: expected strings"
+            )
         return arr
     arr = np.asarray(value)
     if arr.dtype == object or arr.dtype.kind in "US":
@@ -203,6 +232,13 @@ def _from_json(name, value, dtype):
             raise ServingFailure(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"Input {name}: expected {dtype.name} (JSON integers), got a fractional number",
+            )
+    if dtype.is_integer and arr.size:
+        info = np.iinfo(dtype.as_numpy_dtype)
+        if arr.min() < info.min or arr.max() > info.max:
+            raise ServingFailure(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"Input {name}: a number out of the range of {dtype.name}",
             )
     return arr.astype(dtype.as_numpy_dtype)
 
@@ -222,7 +258,11 @@ def _to_json(name, arr):
 
 def rest_predict(servable, body):
     """Turn a REST body into a PredictRequest, run it, and encode the response as JSON."""
+    if not isinstance(body, dict):
+        raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, "The request must be a JSON object")
     signature_name = body.get("signature_name", "serving_default")
+    if not isinstance(signature_name, str):
+        raise ServingFailure(grpc.StatusCode.INVALID_ARGUMENT, "signature_name must be a string")
     _, spec = servable.signature(signature_name)
     if ("instances" in body) == ("inputs" in body):
         raise ServingFailure(
@@ -250,6 +290,10 @@ def rest_predict(servable, body):
             columns = {next(iter(spec)): rows}
     else:
         inputs = body["inputs"]
+        if not isinstance(inputs, dict) and len(spec) != 1:
+            raise ServingFailure(
+                grpc.StatusCode.INVALID_ARGUMENT, "Unnamed inputs need a one-input signature"
+            )
         columns = inputs if isinstance(inputs, dict) else {next(iter(spec)): inputs}
     request = predict_pb2.PredictRequest()
     request.model_spec.name = servable.name
@@ -329,9 +373,11 @@ def start_rest(servables):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 self._send(200, rest_predict(s, body))
             except ServingFailure as e:
-                self._send(400, {"error": str(e)})
+                self._send(HTTP_STATUS.get(e.code, 500), {"error": str(e)})
             except ValueError as e:
                 self._send(400, {"error": f"JSON Parse error: {e}"})
+            except Exception as e:  # the server answers 500 rather than dropping the call
+                self._send(500, {"error": f"{type(e).__name__}: {e}"})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
