@@ -153,3 +153,29 @@ def test_evaluate_a_stacked_mnist_model_counts_its_modes(tmp_path, capsys):
     real, fake = scores["real test stacks (500)"], scores["model"]
     assert 350 < real["modes"] < 430 and real["kl_to_uniform"] < 1.5, real
     assert fake["modes"] < real["modes"] // 2 and fake["kl_to_uniform"] > 3.0, fake
+
+
+def test_train_is_quiet_by_default(tmp_path):
+    """No JSON dump of the preset and no TensorFlow C++ start-up lines: where the
+    configuration went, a progress line per epoch, and where the outputs are."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    out = tmp_path / "run"
+    args = ["gan_gaussian_1d", "--epochs", "1", "--out", str(out), "--verbose", "0"]
+    r = subprocess.run(
+        [sys.executable, "-m", "keras_gan.cli", "train", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    text = r.stdout + r.stderr
+    assert '"model"' not in text and "{" not in text  # no configuration dump
+    for noise in ("I0000", "E0000", "cuda", "oneDNN", "absl"):
+        assert noise not in text, (noise, text)
+    assert f"configuration: {out / 'config.json'}" in r.stdout
+    assert f"Model: {out / 'model.keras'}" in r.stdout

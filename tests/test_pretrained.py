@@ -66,11 +66,18 @@ def test_shipped_preset_verifies_loads_and_generates(name):
     assert model.source["preset"] == name
     assert model.g_optimizer is not None  # compiled, ready to keep training
     family = family_of(model)
-    out = family.probe(model, family.request(3))
+    out = family.probe(model, shipped_request(model, 3))
     assert out.shape == (3, *model.data_shape)
     assert np.isfinite(out).all()
     if len(model.data_shape) == 3:  # images in [-1, 1]
         assert np.abs(out).max() <= 1.0 + 1e-6
+
+
+def shipped_request(model, n):
+    """A serving_default request that fits this model (its export's own warm-up example)."""
+    endpoints = model.serving_endpoints()
+    example = endpoints[next(iter(endpoints))][2]
+    return {k: np.asarray(v)[:n] for k, v in example.items()}
 
 
 @pytest.fixture
@@ -151,3 +158,69 @@ def test_zoo_load_still_returns_the_untrained_recipe():
     a = np.concatenate([np.ravel(w) for w in model.generator.get_weights()])
     b = np.concatenate([np.ravel(w) for w in trained.generator.get_weights()])
     assert not np.allclose(a, b)
+
+
+@pytest.fixture(scope="module")
+def zoo_serving(tmp_path_factory):
+    """``keras-gan export --all``: every shipped model and one models.config."""
+    from keras_gan.cli import main
+
+    base = tmp_path_factory.mktemp("zoo_serving")
+    assert main(["export", "--all", "--base-dir", str(base)]) == 0
+    return base
+
+
+def test_export_all_writes_one_config_for_the_whole_zoo(zoo_serving):
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+
+    config = text_format.Parse(
+        (zoo_serving / "models.config").read_text(), model_server_config_pb2.ModelServerConfig()
+    )
+    entries = {c.name: c.base_path for c in config.model_config_list.config}
+    assert entries == {name: f"/models/{name}" for name in SHIPPED}
+    for name in SHIPPED:
+        assert (zoo_serving / name / "1" / "saved_model.pb").is_file()
+        meta = json.loads(
+            (zoo_serving / name / "1" / "assets.extra" / "keras_gan.json").read_text()
+        )
+        assert meta["preset"] == name  # the export records where it came from
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+def test_one_server_answers_for_every_shipped_model(zoo_serving, protocol):
+    """The zoo folder served as TF Serving would (the emulator): each model's default
+    signature answers its family's request as the in-memory model does."""
+    from keras_gan.serving import Client
+    from tests.export.tf_serving_emulator import Emulator
+
+    with Emulator({name: zoo_serving / name for name in SHIPPED}) as em:
+        url = (
+            f"localhost:{em.rest_port}"
+            if protocol == "rest"
+            else f"grpc://127.0.0.1:{em.grpc_port}"
+        )
+        client = Client(url)
+        for name in SHIPPED:
+            model = keras_gan.from_preset(name, compile=False)
+            family = family_of(model)
+            request = shipped_request(model, 2)
+            out = client.predict(name, request)
+            key = "images" if "images" in out else "samples"
+            np.testing.assert_allclose(out[key], family.probe(model, request), atol=1e-4)
+
+
+def test_export_records_a_zoo_models_dataset(tmp_path):
+    """A model from zoo.load carries its preset and dataset into its export, so
+    evaluate needs no --dataset."""
+    from keras_gan import export
+    from keras_gan.cli import _dataset_for
+
+    model = zoo.load(SHIPPED[0]).model
+    path = export.export(model, name="d", base_dir=tmp_path)
+    meta = json.loads((path / "assets.extra" / "keras_gan.json").read_text())
+    assert (
+        meta["preset"] == SHIPPED[0]
+        and meta["dataset"] == zoo.get_preset(SHIPPED[0])["data"]["name"]
+    )
+    assert _dataset_for(path, None) == meta["dataset"]

@@ -254,3 +254,20 @@ def test_tokenizer_equals_text_vectorization():
     want = keras.ops.convert_to_numpy(tok.tf_layer()(tf.constant(texts)))
     np.testing.assert_array_equal(tok(texts), want)
     assert tok.tf_layer().get_vocabulary() == ["", "[UNK]", *tok.vocabulary]
+
+
+def test_weights_only_checkpoints_carry_the_vocabulary(tmp_path):
+    """A resumed run (weights-only checkpoint into a model rebuilt from the recipe) and a
+    preset folder get the vocabulary the first fit learnt, not an empty one."""
+    from keras_gan.models import Text2ImageGAN
+
+    model = Text2ImageGAN(vocabulary=["a", "thick", "seven"], latent_dim=4, seed=0)
+    model.save_weights(tmp_path / "state.weights.h5")
+    rebuilt = Text2ImageGAN(latent_dim=4, seed=0)
+    assert rebuilt.tokenizer.vocabulary == []
+    rebuilt.load_weights(tmp_path / "state.weights.h5")
+    assert rebuilt.tokenizer.vocabulary == ["a", "thick", "seven"]
+    assert (
+        rebuilt.tokenize(["a thick 7"]).tolist()[0][:3]
+        == model.tokenize(["a thick 7"]).tolist()[0][:3]
+    )

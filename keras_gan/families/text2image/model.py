@@ -548,6 +548,11 @@ class Text2ImageGAN(BaseGAN):
         # the SavedModel takes raw strings
         return [self.sampling_generator, self.text_encoder, self.tokenizer.tf_layer()]
 
+    def serving_endpoints(self):
+        # An export without a vocabulary would answer every request with "Table not initialized".
+        self._check_vocabulary()
+        return super().serving_endpoints()
+
     def serving_inputs(self):
         import tensorflow as tf
 
@@ -575,6 +580,26 @@ class Text2ImageGAN(BaseGAN):
             "vocabulary_size": len(self.tokenizer),
             "text_input": True,
         }
+
+    # --- saving ---------------------------------------------------------------------------
+
+    _VOCABULARY_KEY = "tokenizer_vocabulary"
+
+    def save_own_variables(self, store):
+        # The vocabulary is learnt by the first fit, so it is state as well as config:
+        # a weights-only checkpoint (crash-safe resume, preset weights) must carry it.
+        super().save_own_variables(store)
+        text = "\n".join(["v1", *self.tokenizer.vocabulary])
+        store[self._VOCABULARY_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if self._VOCABULARY_KEY in keys:
+            text = bytes(np.asarray(store[self._VOCABULARY_KEY], dtype=np.uint8)).decode("utf-8")
+            vocabulary = text.split("\n")[1:]
+            if vocabulary:
+                self.tokenizer = Tokenizer(vocabulary, self.sequence_length, self.max_tokens)
+        super().load_own_variables({k: store[k] for k in keys if k != self._VOCABULARY_KEY})
 
     def get_config(self):
         config = super().get_config()
