@@ -224,3 +224,9 @@ def test_export_records_a_zoo_models_dataset(tmp_path):
         and meta["dataset"] == zoo.get_preset(SHIPPED[0])["data"]["name"]
     )
     assert _dataset_for(path, None) == meta["dataset"]
+
+
+def test_readme_zoo_table_is_generated_from_the_shipped_metadata():
+    from tools import zoo_table
+
+    assert zoo_table.main(["--check"]) == 0, "run python tools/zoo_table.py --write"
