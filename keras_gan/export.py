@@ -35,6 +35,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from keras_gan.core.pretrained import replace_folder
 from keras_gan.core.signatures import (  # noqa: F401
     DEFAULT_MAX_REQUEST_SIZE,
     check_max_request_size,
@@ -414,13 +415,7 @@ def export(
         (tmp / "assets.extra" / "keras_gan.json").write_text(
             json.dumps(meta, indent=2, default=str)
         )
-        if final.exists():
-            old = model_dir / f".old-{version}-{os.getpid()}"
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
+        replace_folder(tmp, final)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

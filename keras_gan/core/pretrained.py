@@ -25,7 +25,6 @@ file is an error that names it, never a silent load of wrong weights.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -63,11 +62,9 @@ def list_pretrained():
 
 
 def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from keras_gan.data.sources import sha256_file
+
+    return sha256_file(path)
 
 
 def _is_preset_folder(path: Path):
@@ -307,17 +304,26 @@ def save(model, folder, metadata=None, overwrite=True):
         meta["source"].pop("preset_folder", None)
         meta["files"] = {n: _file_entry(tmp / n) for n in (CONFIG_FILE, WEIGHTS_FILE)}
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
+        replace_folder(tmp, folder)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def replace_folder(tmp, final):
+    """Move the finished folder ``tmp`` to ``final``, replacing any folder there.
+
+    Renames only, so a crash leaves either the old folder or the new one whole.
+    """
+    tmp, final = Path(tmp), Path(final)
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
 
 
 def update_metadata(folder, **fields):
