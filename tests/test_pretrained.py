@@ -21,7 +21,6 @@ PENDING = {
     "cgan_mnist",
     "cycada_mnist_digits",
     "cyclegan_mnist_digits",
-    "dcgan_fashion_mnist",
     "dcgan_hinge_sn_mnist",
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
