@@ -99,9 +99,13 @@ def _export(family, base):
     fam = get_family(family)
     model = fam.make_model()
     kwargs = dict(name=family, base_dir=base, max_request_size=LIMIT, max_batch_size=LIMIT)
-    path = export.export(model, **kwargs)
-    servable = Servable(family, path.parent)
-    if not _ready(fam, servable):  # a model that cannot serve untrained: one short epoch
+    try:
+        path = export.export(model, **kwargs)
+        servable = Servable(family, path.parent)
+        ready = _ready(fam, servable)
+    except RuntimeError:  # text2image refuses an export before fit has learnt its vocabulary
+        ready = False
+    if not ready:  # a model that cannot serve untrained: one short epoch
         model.compile()
         data = tf.data.Dataset.from_tensor_slices(fam.make_batch(16)).batch(8)
         model.fit(data, epochs=1, verbose=0)
