@@ -340,8 +340,13 @@ def cmd_evaluate(args):
     # None: the protocol's own count (Stacked MNIST: 26,000), else 10,000
     given_num_samples = args.num_samples
     args.num_samples = 10000 if given_num_samples is None else given_num_samples
-    source = args.model
-    if not _is_saved_model(args.model):
+    from keras_gan.core import pretrained
+
+    source = args.model  # a SavedModel version folder is read as such (and checked there)
+    saved_model = _is_saved_model(args.model) or (
+        Path(args.model).is_dir() and not pretrained.is_preset(args.model)
+    )
+    if not saved_model:
         from keras_gan.core import family_of
 
         source = _load_model(args.model)
