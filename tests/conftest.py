@@ -45,7 +45,7 @@ LONGEST_FIRST = (
 # The learning tier: tests that train on real data or run the README's, the
 # docs' and the other backends' examples in child processes. The quick tier for
 # contributors is `python -m pytest -m "not slow and not learning"`.
-LEARNING_FILES = ("tests/backends/", "tests/scale/", "tests/test_readme.py", "tests/test_docs.py")
+LEARNING_FILES = ("tests/backends/", "tests/scale/", "tests/test_readme.py")
 LEARNING_NAMES = ("learn", "real_mnist", "killed", "resume", "semantic_run", "longer_run")
 
 
