@@ -1,8 +1,9 @@
 """Presets: recipes stored as data in ``zoo/`` (one JSON file per preset).
 
 A preset names a model family, its constructor arguments, the optimizers and
-loss for `compile`, the dataset, the training budget and the results the
-project measured with it. `load` turns one into a compiled, ready-to-fit model
+loss for `compile`, the dataset and the training budget: a recipe, with no
+measured results (those live with the shipped weights' ``metadata.json`` and in
+``zoo/benchmarks/``). `load` turns one into a compiled, ready-to-fit model
 and its dataset::
 
     model, dataset = keras_gan.zoo.load("dcgan_mnist")

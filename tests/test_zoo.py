@@ -7,6 +7,8 @@ import pytest
 from keras_gan import registry, zoo
 from keras_gan.models import DCGAN, GAN
 
+# figures measured by training each recipe (tools/measure_preset.py)
+RECIPE_RESULTS = zoo.preset_dir() / "benchmarks" / "recipes"
 REQUIRED = {"gan_mnist", "dcgan_mnist", "dcgan_fashion_mnist", "gan_gaussian_1d"}
 
 
@@ -22,8 +24,15 @@ def test_every_preset_builds_a_compiled_model(name):
         "loss", model.default_loss
     )
     assert type(model) is registry.get(preset["model"]["family"])
-    for result in preset.get("results", []):
-        # every figure names how, where and when it was measured
+    # a preset file is a recipe: measured figures live elsewhere
+    assert set(preset) <= {"name", "description", "paper", *zoo.SECTIONS}, set(preset)
+
+
+@pytest.mark.parametrize("path", sorted(RECIPE_RESULTS.glob("*.json")), ids=lambda p: p.stem)
+def test_recipe_figures_name_how_where_and_when(path):
+    record = json.loads(path.read_text())
+    assert record["preset"] in zoo.list_presets()
+    for result in record["results"]:
         assert {"metric", "value", "command", "hardware", "date"} <= set(result), result
 
 

@@ -427,8 +427,9 @@ def zoo_page(root: Path = ROOT):
     lines += [
         "## Recipes",
         "",
-        "The figures measured with each recipe, with their commands, machines and dates, are "
-        "in its file's `results`.",
+        "The figures measured by training each recipe, with their commands, machines and "
+        "dates, are in `zoo/benchmarks/recipes/PRESET.json`; the shipped weights' own "
+        "figures are in `zoo/PRESET/metadata.json`.",
         "",
         table(
             ["preset", "family", "dataset", "description", "paper", "budget", "trained weights"],

@@ -16,8 +16,11 @@ an interrupted run resumes), then measures what fits the preset's data:
   (real test images against the same real reference); conditional models also
   get conditional accuracy.
 
-Each figure is written to ``zoo/PRESET.json`` under "results" with the metric,
-value, the floor where there is one, the command, the machine and the date.
+Each figure is written to ``zoo/benchmarks/recipes/PRESET.json`` under "results"
+with the metric, value, the floor where there is one, the command, the machine and
+the date; the preset's recipe (``zoo/PRESET.json``) is never rewritten. With
+``--ship`` the trained model becomes the preset's shipped weights (``zoo/PRESET/``)
+and the figures go into their ``metadata.json`` instead.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
+# Figures measured by training a recipe: benchmarks, not package data.
+RECIPE_RESULTS = ROOT / "zoo" / "benchmarks" / "recipes"
 sys.path.insert(0, str(ROOT))
 
 
@@ -181,7 +186,7 @@ def main(argv=None):
     p.add_argument("preset")
     p.add_argument("--out", help="run folder (default runs/zoo/PRESET)")
     p.add_argument("--num-samples", type=int, default=10000)
-    p.add_argument("--no-write", action="store_true", help="print, do not update zoo/PRESET.json")
+    p.add_argument("--no-write", action="store_true", help="print, do not record in zoo/benchmarks/recipes/PRESET.json")
     p.add_argument(
         "--ship",
         action="store_true",
@@ -240,9 +245,10 @@ def main(argv=None):
     entries = [{**e, **stamp} for e in entries]
     print(json.dumps(entries, indent=2))
     if not args.no_write and not overrides:
-        path = zoo.preset_dir() / f"{args.preset}.json"
-        data = json.loads(path.read_text())
+        path = RECIPE_RESULTS / f"{args.preset}.json"
+        data = json.loads(path.read_text()) if path.exists() else {"preset": args.preset}
         data["results"] = entries
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2) + "\n")
         print(f"Recorded in {path}")
     return 0

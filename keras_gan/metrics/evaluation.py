@@ -262,9 +262,9 @@ def conditional_accuracy(model, dataset, num_per_class=1000, seed=0, extractor=N
     """Generate ``num_per_class`` samples per class and classify them.
 
     Returns:
-        {"accuracy": fraction assigned to the requested class,
-         "per_class": [accuracy for each class],
-         "classes_covered": classes predicted for at least 10% of their own samples}
+        A dict: ``accuracy``, the fraction assigned to the requested class;
+        ``per_class``, the accuracy for each class; ``classes_covered``, the
+        number of classes predicted for at least 10% of their own samples.
     """
     extractor = extractor or FeatureExtractor.for_dataset(dataset)
     k = model.num_classes
