@@ -186,7 +186,11 @@ def main(argv=None):
     p.add_argument("preset")
     p.add_argument("--out", help="run folder (default runs/zoo/PRESET)")
     p.add_argument("--num-samples", type=int, default=10000)
-    p.add_argument("--no-write", action="store_true", help="print, do not record in zoo/benchmarks/recipes/PRESET.json")
+    p.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print, do not record in zoo/benchmarks/recipes/PRESET.json",
+    )
     p.add_argument(
         "--ship",
         action="store_true",
