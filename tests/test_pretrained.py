@@ -229,3 +229,33 @@ def test_readme_zoo_table_is_generated_from_the_shipped_metadata():
     from tools import zoo_table
 
     assert zoo_table.main(["--check"]) == 0, "run python tools/zoo_table.py --write"
+
+
+def test_a_built_wheel_carries_the_weights_and_not_the_benchmarks(tmp_path):
+    """`pip install .` (not only an editable install) finds the shipped weights."""
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    src = tmp_path / "src"  # a copy, so the build leaves nothing in the checkout
+    src.mkdir()
+    for item in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy(root / item, src / item)
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(root / "keras_gan", src / "keras_gan", symlinks=True, ignore=skip)
+    shutil.copytree(root / "zoo", src / "zoo", ignore=skip)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation"]
+        + ["-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("keras_gan-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in SHIPPED:
+        for file in ("config.json", "model.weights.h5", "metadata.json"):
+            assert f"keras_gan/presets/{name}/{file}" in names
+    assert {f"keras_gan/presets/{n}.json" for n in zoo.list_presets()} <= names
+    assert not [n for n in names if "/benchmarks/" in n]
