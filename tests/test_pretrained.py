@@ -25,7 +25,6 @@ PENDING = {
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
     "mmd_mnist",
-    "text2image_mnist",
     "wgan_mnist",
     "wgangp_grid",
     "wgangp_mnist",
