@@ -371,7 +371,7 @@ def cmd_evaluate(args):
         return _evaluate_stacked_mnist(args, given_num_samples)
     if parzen and dataset != "mnist":
         raise ValueError("The Parzen protocol (Goodfellow et al. 2014) is defined on mnist only.")
-    extractor = m.FeatureExtractor.inception(args.resize) if inception else None
+    extractor = m.FeatureExtractor.inception(args.resize, verbose=1) if inception else None
     features = extractor.name if inception else f"{dataset} classifier"
     print(
         f"Evaluating {args.model} against {dataset} ({args.num_samples} samples, "

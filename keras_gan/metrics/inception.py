@@ -189,10 +189,11 @@ class InceptionExtractor:
 
     logits_output = False
 
-    def __init__(self, resize="legacy_tf", batch_size=100):
+    def __init__(self, resize="legacy_tf", batch_size=100, verbose=0):
         self.network = InceptionNetwork(resize)
         self.resize = resize
         self.batch_size = batch_size
+        self.verbose = verbose
         self.name = f"inception_2015_12_05_{resize}"
         self.info = {
             "weights": "FID Inception-v3, TensorFlow graph of 2015-12-05 (NVIDIA TorchScript "
@@ -210,7 +211,18 @@ class InceptionExtractor:
         """(features [N, 2048] float64, None) for images in [-1, 1]."""
         pixels = quantize(images)
         step = batch_size or self.batch_size
-        feats = [self.network(pixels[i : i + step]) for i in range(0, len(pixels), step)]
+        bar = None
+        if self.verbose and len(pixels):
+            import keras
+
+            print(f"Inception features of {len(pixels)} images:", flush=True)
+            # the progress bar `fit` shows: images done, rate and time left
+            bar = keras.utils.Progbar(len(pixels), unit_name="image")
+        feats = []
+        for i in range(0, len(pixels), step):
+            feats.append(self.network(pixels[i : i + step]))
+            if bar is not None:
+                bar.update(min(i + step, len(pixels)))
         if not feats:
             return np.zeros((0, FEATURES)), None
         return np.concatenate(feats), None

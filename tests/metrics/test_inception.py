@@ -103,7 +103,7 @@ def test_a_missing_extra_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     assert not inception.available()
 
 
-def test_cli_evaluates_a_model_on_inception_features(tmp_path, monkeypatch):
+def test_cli_evaluates_a_model_on_inception_features(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_GAN_CACHE", str(tmp_path / "cache"))
     from keras_gan.models import DCGAN
 
@@ -121,3 +121,6 @@ def test_cli_evaluates_a_model_on_inception_features(tmp_path, monkeypatch):
     floor = result["floor (real test vs train)"]
     # An untrained generator is far from MNIST; real test images are much closer.
     assert result["model"]["fid"] > 2 * floor["fid"]
+    # the long part shows progress: a bar per feature pass, as `fit` shows per epoch
+    printed = capsys.readouterr().out
+    assert "Inception features of 16 images:" in printed and "16/16" in printed
