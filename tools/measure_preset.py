@@ -100,6 +100,57 @@ def measure(model, preset, num_samples):
     return out
 
 
+def inception_entries(model, dataset, num_samples, floor=True):
+    """FID, KID and precision/recall in the standard Inception-v3 features against the
+    training split (Lucic et al. 2018's protocol), with the real test images' floor."""
+    from keras_gan import metrics
+
+    extractor = metrics.FeatureExtractor.inception("legacy_tf", verbose=1)
+    names = ["fid", "kid", "pr"]
+    res = metrics.evaluate(model, dataset, names, num_samples, extractor=extractor)
+    low = metrics.evaluate_floor(dataset, names, num_samples, extractor=extractor) if floor else {}
+    return [
+        {
+            "metric": f"inception_{key}",
+            "value": round(float(res[key]), 4),
+            **({"floor": round(float(low[key]), 4)} if low else {}),
+            "num_samples": num_samples,
+            "reference_split": "train",
+            "feature_extractor": extractor.name,
+        }
+        for key in ("fid", "kid", "precision", "recall")
+    ]
+
+
+def measure_shipped_inception(args, argv, preset):
+    """Add Inception-feature figures of the shipped weights to their metadata.json."""
+    from keras_gan.core import pretrained
+    from tools.benchmark import machine
+
+    folder = pretrained.zoo_dir() / args.preset
+    model = pretrained.load(folder, compile=False)
+    stamp = {
+        "command": "python tools/measure_preset.py " + shlex.join(argv),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    new = [
+        {**e, **stamp}
+        for e in inception_entries(
+            model, preset["data"]["name"], args.num_samples, floor=not args.no_floor
+        )
+    ]
+    kept = [
+        e
+        for e in pretrained.verify(folder).get("metrics", [])
+        if not e["metric"].startswith("inception_")
+    ]
+    pretrained.update_metadata(folder, metrics=kept + new)
+    print(json.dumps(new, indent=2))
+    print(f"Recorded in {folder / pretrained.METADATA_FILE}")
+    return 0
+
+
 def seed_sweep(preset, seeds, out_dir):
     """Train the 1-D preset once per seed; how often do mean and std land within 10%?"""
     from keras_gan import training
@@ -214,11 +265,21 @@ def main(argv=None):
         help="gaussian_1d: also train with these model/data seeds and record how many land within 10%%",
     )
     p.add_argument("--machine-note", help="with --ship: what else ran on the machine meanwhile")
+    p.add_argument(
+        "--inception",
+        action="store_true",
+        help="no training: measure the preset's shipped weights in Inception-v3 features "
+        "(FID, KID, precision/recall against the training split, legacy_tf resize) and add "
+        "the figures to zoo/PRESET/metadata.json",
+    )
+    p.add_argument("--no-floor", action="store_true", help="with --inception: skip the floor")
     args = p.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
 
     overrides = _overrides(args)
     preset = zoo.resolve(args.preset, **overrides)
+    if args.inception:
+        return measure_shipped_inception(args, argv, preset)
     out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
     wall, cpu = time.time(), time.process_time()
     result = training.train(preset, out_dir, verbose=args.verbose)
