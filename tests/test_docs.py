@@ -342,9 +342,8 @@ class Server:
             self.emulator.__exit__(None, None, None)
 
 
-# Slow for now: the examples' first full-suite run beside the rest is still to come
-# (they passed on their own: 3 min 36 s on one core). `pytest -m slow` runs them.
-@pytest.mark.slow
+# In the default run (about 3.5 min on one core); `learning`: they train smoke runs and
+# run in child processes, so the quick tier leaves them out.
 @pytest.mark.learning
 @pytest.mark.parametrize("page", example_pages())
 def test_page_examples_run(page, tmp_path, python_session):
