@@ -18,7 +18,6 @@ SHIPPED = pretrained.list_pretrained()
 PENDING = {
     "acgan_mnist",
     "cgan_fashion_mnist",
-    "cgan_mnist",
     "cycada_mnist_digits",
     "cyclegan_mnist_digits",
     "dcgan_hinge_sn_mnist",
