@@ -168,17 +168,22 @@ def cmd_sample(args):
 
     model = _load_model(args.model)
     kwargs = {}
+    num, nrow = (len(args.seeds) if args.seeds else args.num), args.nrow
     if args.labels is not None:
-        kwargs["conditions"] = np.asarray(args.labels, dtype=np.int64).repeat(
-            max(1, args.num // len(args.labels))
-        )[: args.num]
+        labels = np.asarray(args.labels, dtype=np.int64)
+        if args.seeds:  # one label per seed, the labels taken in turn
+            kwargs["conditions"] = np.resize(labels, num)
+        else:  # one row per label: num // len(labels) samples of each
+            per_label = max(1, num // len(labels))
+            kwargs["conditions"] = labels.repeat(per_label)
+            num, nrow = len(kwargs["conditions"]), nrow or per_label
     if args.text is not None:
-        kwargs["conditions"] = [args.text] * args.num
+        kwargs["conditions"] = [args.text] * num
     if args.seeds:
         samples = model.generate(seeds=args.seeds, **kwargs)
     else:
-        samples = model.generate(args.num, seed=args.seed, **kwargs)
-    picture = images.render(samples, nrow=args.nrow)
+        samples = model.generate(num, seed=args.seed, **kwargs)
+    picture = images.render(samples, nrow=nrow)
     path = images.save_png(picture, args.out)
     print(f"Wrote {len(samples)} samples to {path}")
     return 0
@@ -497,7 +502,12 @@ def build_parser():
     s.add_argument("--out", default="samples.png")
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--seeds", type=int, nargs="+")
-    s.add_argument("--labels", type=int, nargs="+", help="class labels (conditional models)")
+    s.add_argument(
+        "--labels",
+        type=int,
+        nargs="+",
+        help="class labels (conditional models): one row of N // len(labels) samples per label",
+    )
     s.add_argument("--text", help="a caption (text-to-image models)")
     s.add_argument("--nrow", type=int, default=None, help="images per row")
     s.set_defaults(fn=cmd_sample)

@@ -257,3 +257,17 @@ def test_a_built_wheel_carries_the_weights_and_not_the_benchmarks(tmp_path):
             assert f"keras_gan/presets/{name}/{file}" in names
     assert {f"keras_gan/presets/{n}.json" for n in zoo.list_presets()} <= names
     assert not [n for n in names if "/benchmarks/" in n]
+
+
+def test_cli_samples_a_shipped_conditional_model_one_row_per_label(tmp_path, capsys):
+    if "cgan_mnist" not in SHIPPED:
+        pytest.skip("cgan_mnist ships no weights yet")
+    from PIL import Image
+
+    from keras_gan import cli
+
+    out = tmp_path / "grid.png"
+    assert cli.main(["sample", "cgan_mnist", "--labels", "0", "1", "2", "--out", str(out)]) == 0
+    assert "Wrote 63 samples" in capsys.readouterr().out  # 64 // 3 of each label
+    width, height = Image.open(out).size
+    assert 6 * height < width < 8 * height  # 3 rows of 21
