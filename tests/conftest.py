@@ -42,11 +42,34 @@ LONGEST_FIRST = (
 )
 
 
-# The learning tier: tests that train on real data or run the README's, the
-# docs' and the other backends' examples in child processes. The quick tier for
-# contributors is `python -m pytest -m "not slow and not learning"`.
-LEARNING_FILES = ("tests/backends/", "tests/scale/", "tests/test_readme.py")
-LEARNING_NAMES = ("learn", "real_mnist", "killed", "resume", "semantic_run", "longer_run")
+# The learning tier: tests that train (on real data, or every family through the
+# Keras contract), export and serve SavedModels, build the package, or run the
+# README's, the docs' and the other backends' examples in child processes: the
+# minutes of the suite. The quick tier for contributors is
+# `python -m pytest -m "not slow and not learning"`.
+LEARNING_FILES = (
+    "tests/backends/",
+    "tests/scale/",
+    "tests/export/",
+    "tests/test_readme.py",
+    "tests/families/test_contract.py",
+    "tests/families/test_text2image.py",
+    "tests/metrics/test_inception.py",
+)
+LEARNING_NAMES = (
+    "learn",
+    "real_mnist",
+    "killed",
+    "resume",
+    "semantic_run",
+    "longer_run",
+    "covers",
+    "train_sample_export",
+    "wheel",
+    "whole_zoo",  # test_pretrained: export --all, one server for the zoo
+    "one_server",
+    "export_records",
+)
 
 
 @pytest.hookimpl(tryfirst=True)
