@@ -25,7 +25,6 @@ PENDING = {
     "dcgan_stacked_mnist_long",
     "mmd_mnist",
     "wgan_mnist",
-    "wgangp_grid",
     "wgangp_mnist",
 }
 # The repository stays light (the pretrained-zoo issue's limits).
