@@ -20,7 +20,6 @@ PENDING = {
     "cgan_fashion_mnist",
     "cycada_mnist_digits",
     "cyclegan_mnist_digits",
-    "dcgan_hinge_sn_mnist",
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
     "mmd_mnist",
