@@ -44,11 +44,12 @@ class PresetError(ValueError):
 
 
 def zoo_dir() -> Path:
-    """The zoo's folder: ``$KERAS_GAN_ZOO`` or the one installed with the package."""
+    """The zoo's folder: ``$KERAS_GAN_ZOO`` or the one installed with the package (in a
+    checkout, ``keras_gan/presets`` links to the repository's ``zoo/``, and this is ``zoo/``)."""
     env = os.environ.get("KERAS_GAN_ZOO")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "presets"
+    return (Path(__file__).resolve().parent.parent / "presets").resolve()
 
 
 def recipes():
