@@ -23,7 +23,6 @@ PENDING = {
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
     "mmd_mnist",
-    "wgan_mnist",
 }
 # The repository stays light (the pretrained-zoo issue's limits).
 MAX_PRESET_BYTES = 25 * 2**20
