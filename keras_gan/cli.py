@@ -176,7 +176,8 @@ def cmd_sample(args):
         else:  # one row per label: num // len(labels) samples of each
             per_label = max(1, num // len(labels))
             kwargs["conditions"] = labels.repeat(per_label)
-            num, nrow = len(kwargs["conditions"]), nrow or per_label
+            num = len(kwargs["conditions"])
+            nrow = nrow or (per_label if len(labels) > 1 else None)
     if args.text is not None:
         kwargs["conditions"] = [args.text] * num
     if args.seeds:
@@ -506,7 +507,8 @@ def build_parser():
         "--labels",
         type=int,
         nargs="+",
-        help="class labels (conditional models): one row of N // len(labels) samples per label",
+        help="class labels (conditional models): N // len(labels) samples of each (at least "
+        "one), one row per label",
     )
     s.add_argument("--text", help="a caption (text-to-image models)")
     s.add_argument("--nrow", type=int, default=None, help="images per row")

@@ -35,8 +35,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
-# Figures measured by training a recipe: benchmarks, not package data.
-RECIPE_RESULTS = ROOT / "zoo" / "benchmarks" / "recipes"
 sys.path.insert(0, str(ROOT))
 
 
@@ -247,7 +245,7 @@ def main(argv=None):
         action="store_true",
         help="write the trained model as the preset's shipped weights (zoo/PRESET/: config, "
         "weights, metadata with the training budget and the figures measured on exactly "
-        "those weights) instead of recording figures in zoo/PRESET.json",
+        "those weights) instead of recording figures in zoo/benchmarks/recipes/PRESET.json",
     )
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument(
@@ -279,6 +277,15 @@ def main(argv=None):
     overrides = _overrides(args)
     preset = zoo.resolve(args.preset, **overrides)
     if args.inception:
+        if overrides or args.no_write or args.ship:
+            p.error(
+                "--inception measures the shipped weights as they are: no --set, --no-write or --ship"
+            )
+        if preset["data"]["name"] not in ("mnist", "fashion_mnist"):
+            p.error(
+                f"--inception scores image presets of mnist or fashion_mnist; "
+                f"{args.preset} uses {preset['data']['name']}"
+            )
         return measure_shipped_inception(args, argv, preset)
     out_dir = Path(args.out or ROOT / "runs" / "zoo" / args.preset)
     wall, cpu = time.time(), time.process_time()
@@ -310,7 +317,10 @@ def main(argv=None):
     entries = [{**e, **stamp} for e in entries]
     print(json.dumps(entries, indent=2))
     if not args.no_write and not overrides:
-        path = RECIPE_RESULTS / f"{args.preset}.json"
+        # figures measured by training a recipe: benchmarks, not package data
+        from keras_gan.core import pretrained
+
+        path = pretrained.zoo_dir() / "benchmarks" / "recipes" / f"{args.preset}.json"
         data = json.loads(path.read_text()) if path.exists() else {"preset": args.preset}
         data["results"] = entries
         path.parent.mkdir(parents=True, exist_ok=True)
