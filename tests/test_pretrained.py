@@ -20,7 +20,6 @@ PENDING = {
     "cyclegan_mnist_digits",
     "dcgan_stacked_mnist",
     "dcgan_stacked_mnist_long",
-    "mmd_mnist",
 }
 # The repository stays light (the pretrained-zoo issue's limits).
 MAX_PRESET_BYTES = 25 * 2**20
