@@ -264,8 +264,12 @@ class BaseGAN(GANModel):
         """The real/fake logits among the discriminator's outputs (AC-GAN has two heads)."""
         return outputs
 
-    def extra_discriminator_terms(self, real_out, fake_out, cond, fake_cond):
-        """(per-example loss to add to d_loss or None, dict of logged terms)."""
+    def extra_discriminator_terms(self, real, real_out, fake_out, cond, fake_cond):
+        """(per-example loss to add to d_loss or None, dict of logged terms).
+
+        ``real`` is the real batch, ``real_out`` / ``fake_out`` the
+        discriminator's outputs on the real and the generated batch.
+        """
         return None, {}
 
     def extra_generator_terms(self, fake_out, fake_cond):
@@ -306,7 +310,7 @@ class BaseGAN(GANModel):
             r1 = penalties.r1_penalty(critic, real)
             out["r1"] = r1
             d_loss = d_loss + 0.5 * self.r1_weight * r1
-        extra, logs = self.extra_discriminator_terms(real_out, fake_out, cond, fake_cond)
+        extra, logs = self.extra_discriminator_terms(real, real_out, fake_out, cond, fake_cond)
         if extra is not None:
             d_loss = d_loss + extra
         out.update(logs)

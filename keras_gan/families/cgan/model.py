@@ -155,7 +155,7 @@ class CGAN(BaseGAN):
             labels, ops.cast(class_logits, "float32"), from_logits=True
         )
 
-    def extra_discriminator_terms(self, real_out, fake_out, cond, fake_cond):
+    def extra_discriminator_terms(self, real, real_out, fake_out, cond, fake_cond):
         if self.method != "acgan":
             return None, {}
         real_cls, fake_cls = real_out[1], fake_out[1]

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gan import losses as losses_lib
 from keras_gan.core.model import first_batch, is_empty_dataset, is_tf_dataset, max_steps
 from keras_gan.core.noise_gan import BaseGAN
 from keras_gan.families.text2image import networks as text_nets
@@ -426,52 +427,40 @@ class Text2ImageGAN(BaseGAN):
         # frozen encoder: fixed embeddings for G and D
         return ops.stop_gradient(self.text_encoder(y, training=False))
 
-    def discriminator_losses(self, real, fake, cond, fake_cond):
-        """GAN-CLS: real/right text vs. real/wrong text and fake/its text."""
-        lp = self.loss_pair
-        wrong = ops.roll(cond, shift=1, axis=0)
-        real_logits = self.discriminate(real, cond, training=True)
-        wrong_logits = self.discriminate(real, wrong, training=True)
-        fake_logits = self.discriminate(fake, fake_cond, training=True)
-        m = self.mismatch_weight
-        d_loss = lp.discriminator(real_logits, fake_logits, self.label_smoothing)
-        if m:
-            d_loss = (1.0 - m) * d_loss + m * lp.discriminator(
-                real_logits, wrong_logits, self.label_smoothing
-            )
-        from keras_gan import losses as losses_lib
+    def extra_discriminator_terms(self, real, real_out, fake_out, cond, fake_cond):
+        """GAN-CLS's third pair: a real image with a mismatching text counts as fake.
 
-        out = {
-            "d_real": losses_lib.per_example(real_logits),
-            "d_fake": losses_lib.per_example(fake_logits),
-            "d_wrong": losses_lib.per_example(wrong_logits),
-            "d_loss": d_loss,
-        }
-        threshold = lp.decision_threshold
+        GAN-CLS minimises ``(1 - m) L(real, fake) + m L(real, wrong)`` where the
+        core minimises ``L(real, fake)``. Every loss pair is a real-side term
+        plus a fake-side term, so the real-side terms cancel in the difference,
+        ``m (L(real, wrong) - L(real, fake))``, which is what this adds.
+        """
+        wrong_logits = self.discriminate(real, ops.roll(cond, shift=1, axis=0), training=True)
+        logs = {"d_wrong": losses_lib.per_example(wrong_logits)}
+        threshold = self.loss_pair.decision_threshold
         if threshold is not None:
-            out["d_acc"] = 0.5 * (
-                ops.cast(out["d_real"] > threshold, "float32")
-                + ops.cast(out["d_fake"] < threshold, "float32")
-            )
-            out["d_text_acc"] = ops.cast(out["d_wrong"] < threshold, "float32")
-        return out
+            logs["d_text_acc"] = ops.cast(logs["d_wrong"] < threshold, "float32")
+        m = self.mismatch_weight
+        if not m:
+            return None, logs
+        loss, smoothing = self.loss_pair.discriminator, self.label_smoothing
+        extra = m * (
+            loss(real_out, wrong_logits, smoothing) - loss(real_out, fake_out, smoothing)
+        )
+        return extra, logs
 
-    def generator_losses(self, fake, fake_cond, real, cond):
-        """Non-saturating on (fake, its text) plus GAN-INT on interpolated texts."""
-        lp = self.loss_pair
-        g_loss = lp.generator(self.discriminate(fake, fake_cond, training=True))
-        out = {}
+    def extra_generator_terms(self, fake_out, fake_cond):
+        """GAN-INT on interpolated texts and MSGAN's mode-seeking term, when weighted."""
+        extra, logs = None, {}
+        batch = ops.shape(fake_cond)[0]
         if self.interpolation_weight:
-            batch = ops.shape(fake)[0]
             t_int = self.beta * fake_cond + (1.0 - self.beta) * ops.roll(fake_cond, 1, axis=0)
-            z = self.sample_latent(batch)
-            fake_int = self.generator([z, t_int], training=True)
-            g_int = lp.generator(self.discriminate(fake_int, t_int, training=True))
-            out["g_int"] = g_int
-            g_loss = g_loss + self.interpolation_weight * g_int
+            fake_int = self.generator([self.sample_latent(batch), t_int], training=True)
+            g_int = self.loss_pair.generator(self.discriminate(fake_int, t_int, training=True))
+            logs["g_int"] = g_int
+            extra = self.interpolation_weight * g_int
         if self.diversity_weight:
             # MSGAN's mode-seeking term on half the batch: two noise vectors, same caption.
-            batch = ops.shape(fake)[0]
             half = max(batch // 2, 1) if isinstance(batch, int) else ops.maximum(batch // 2, 1)
             c = fake_cond[:half]
             z = self.sample_latent(2 * half)
@@ -479,10 +468,10 @@ class Text2ImageGAN(BaseGAN):
             d_img = ops.mean(ops.abs(ops.cast(pair[:half] - pair[half:], "float32")))
             d_z = ops.mean(ops.abs(ops.cast(z[:half] - z[half:], "float32")))
             ratio = d_img / d_z
-            out["g_div"] = ratio
-            g_loss = g_loss + self.diversity_weight / (ratio + 1e-5)
-        out["g_loss"] = g_loss
-        return out
+            logs["g_div"] = ratio
+            term = self.diversity_weight / (ratio + 1e-5)
+            extra = term if extra is None else extra + term
+        return extra, logs
 
     def metric_names(self):
         names = super().metric_names() + ["d_wrong"]
