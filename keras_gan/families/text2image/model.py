@@ -435,7 +435,8 @@ class Text2ImageGAN(BaseGAN):
         plus a fake-side term, so the real-side terms cancel in the difference,
         ``m (L(real, wrong) - L(real, fake))``, which is what this adds.
         """
-        wrong_logits = self.discriminate(real, ops.roll(cond, shift=1, axis=0), training=True)
+        wrong = self.discriminate(real, ops.roll(cond, shift=1, axis=0), training=True)
+        wrong_logits = self.adversarial_logits(wrong)
         logs = {"d_wrong": losses_lib.per_example(wrong_logits)}
         threshold = self.loss_pair.decision_threshold
         if threshold is not None:
@@ -444,8 +445,10 @@ class Text2ImageGAN(BaseGAN):
         if not m:
             return None, logs
         loss, smoothing = self.loss_pair.discriminator, self.label_smoothing
+        real_logits = self.adversarial_logits(real_out)
+        fake_logits = self.adversarial_logits(fake_out)
         extra = m * (
-            loss(real_out, wrong_logits, smoothing) - loss(real_out, fake_out, smoothing)
+            loss(real_logits, wrong_logits, smoothing) - loss(real_logits, fake_logits, smoothing)
         )
         return extra, logs
 
