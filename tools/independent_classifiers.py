@@ -30,6 +30,7 @@ one). What is read, per preset family:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shlex
@@ -59,6 +60,7 @@ def _pixels(images):
     return np.asarray(images, dtype="float32").reshape(len(images), -1)
 
 
+@functools.cache  # loaded once a dataset, not once a reading
 def project_classifier(dataset):
     from keras_gan.metrics import FeatureExtractor
 
