@@ -13,7 +13,9 @@ training metrics such as WGAN's ``w_distance``) and writes them all with
 ``--json``.
 A model with an EMA generator is also scored through its raw generator
 ("raw_*"): EMA does not feed back into training, so that is the same run
-without EMA, a side-by-side comparison from one training run. ``--resume``
+without EMA, a side-by-side comparison from one training run. ``--keep-models``
+keeps every epoch's model for later scoring (e.g. ``keras-gan evaluate
+OUT/epochs/epoch_005.keras --features inception``). ``--resume``
 continues a finished or interrupted curve in ``--out`` to more epochs; the
 clock of the continued part starts again at 0.
 """
@@ -55,6 +57,12 @@ def main(argv=None):
         "--resume",
         action="store_true",
         help="continue the run in --out to --epochs (its clock restarts at 0)",
+    )
+    p.add_argument(
+        "--keep-models",
+        action="store_true",
+        help="also save the model after every epoch as OUT/epochs/epoch_NNN.keras (Keras's "
+        "ModelCheckpoint), to score chosen epochs later, e.g. in Inception features",
     )
     args = p.parse_args(argv)
     if args.resume and not args.out:
@@ -120,13 +128,14 @@ def main(argv=None):
         preset["data"]["name"], args.metrics.split(","), num_samples=args.num_samples
     )
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
-    training.train(
-        preset,
-        out,
-        resume=args.resume,
-        verbose=0,
-        extra_callbacks=[Clock(), evaluate, RawGenerator(), Report()],
-    )
+    callbacks = [Clock(), evaluate, RawGenerator(), Report()]
+    if args.keep_models:
+        (out / "epochs").mkdir(parents=True, exist_ok=True)
+        # The clock stops before scoring and saving: neither counts as training time.
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(str(out / "epochs" / "epoch_{epoch:03d}.keras"))
+        )
+    training.train(preset, out, resume=args.resume, verbose=0, extra_callbacks=callbacks)
     result = {
         "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
         "machine": machine(),
