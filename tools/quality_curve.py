@@ -112,6 +112,22 @@ def main(argv=None):
             logs.update({f"raw_{k}": v for k, v in values.items() if isinstance(v, (int, float))})
 
     rows = []
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
+
+    def write_json():
+        """The curve so far: written after every epoch, so a stopped run keeps its rows."""
+        if not args.json:
+            return
+        result = {
+            "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
+            "machine": machine(),
+            "date": time.strftime("%Y-%m-%d"),
+            "preset": preset,
+            "out": str(out),
+            "num_samples": args.num_samples,
+            "curve": rows,
+        }
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
     class Report(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -123,11 +139,11 @@ def main(argv=None):
             row = {"epoch": epoch + 1, **{k: round(float(logs[k]), 4) for k in keep if k in logs}}
             rows.append(row)
             print(json.dumps(row), flush=True)
+            write_json()
 
     evaluate = EvaluateMetrics(
         preset["data"]["name"], args.metrics.split(","), num_samples=args.num_samples
     )
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
     callbacks = [Clock(), evaluate, RawGenerator(), Report()]
     if args.keep_models:
         (out / "epochs").mkdir(parents=True, exist_ok=True)
@@ -136,16 +152,6 @@ def main(argv=None):
             keras.callbacks.ModelCheckpoint(str(out / "epochs" / "epoch_{epoch:03d}.keras"))
         )
     training.train(preset, out, resume=args.resume, verbose=0, extra_callbacks=callbacks)
-    result = {
-        "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%d"),
-        "preset": preset,
-        "num_samples": args.num_samples,
-        "curve": rows,
-    }
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

@@ -146,7 +146,7 @@ class InceptionNetwork:
             self._cache[key] = torch.jit.optimize_for_inference(net)
         self.net = self._cache[key]
         self.resize = resize
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or _usable_cpus()
 
     def __call__(self, pixels):
         """pixels: float [N, H, W, C] in {0..255} -> float64 [N, 2048]."""
@@ -174,6 +174,14 @@ class InceptionNetwork:
         finally:
             torch.set_num_threads(previous)
         return feats.reshape(len(feats), FEATURES).double().numpy()
+
+
+def _usable_cpus():
+    """The cores this process may run on (taskset, cgroup cpusets), not all of the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
 
 
 def available():
