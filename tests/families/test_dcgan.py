@@ -89,6 +89,21 @@ def test_packed_dcgan_stacks_images_as_channels_and_reloads(tmp_path):
     )
 
 
+def test_discriminator_width_can_differ_and_survives_save(tmp_path):
+    from keras_gan import saving
+
+    model = DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=4, d_base_filters=12)
+    convs = [x for x in model.discriminator.layers if isinstance(x, keras.layers.Conv2D)]
+    assert [layer.filters for layer in convs] == [12, 24]
+    # the generator keeps base_filters: 4 channels, then the image
+    ups = [x for x in model.generator.layers if isinstance(x, keras.layers.Conv2DTranspose)]
+    assert [layer.filters for layer in ups] == [4, 1]
+    saving.save_model(model, tmp_path / "m.keras")
+    assert saving.load_model(tmp_path / "m.keras").d_base_filters == 12
+    with pytest.raises(ValueError, match="d_base_filters must be a positive"):
+        DCGAN(image_shape=(16, 16, 1), base_filters=4, d_base_filters=0)
+
+
 def test_bad_dcgan_pack():
     with pytest.raises(ValueError, match="pack must be an integer >= 1"):
         DCGAN(image_shape=(16, 16, 1), base_filters=4, pack=0)

@@ -25,6 +25,8 @@ class DCGAN(BaseGAN):
         image_shape: (H, W, C), square, e.g. (28, 28, 1) or (32, 32, 3).
         latent_dim: size of z (100 in the paper).
         base_filters: width of the networks (64 in the paper).
+        d_base_filters: width of the discriminator alone, when it should differ
+            from the generator's (None: ``base_filters``).
         d_norm: discriminator normalisation: "batch" (paper), "layer" or None.
         spectral_norm: spectral normalisation in the discriminator.
         d_dropout: dropout rate in the discriminator.
@@ -61,11 +63,17 @@ class DCGAN(BaseGAN):
         minibatch_std=0,
         pack=1,
         latent_codes=0,
+        d_base_filters=None,
         **kwargs,
     ):
         self.image_shape = tuple(int(d) for d in image_shape)
         latent_dim = int(latent_dim)
         self.base_filters = int(base_filters)
+        if d_base_filters is not None and int(d_base_filters) < 1:
+            raise ValueError(
+                f"d_base_filters must be a positive channel count or None; got {d_base_filters!r}."
+            )
+        self.d_base_filters = None if d_base_filters is None else int(d_base_filters)
         self.d_norm = d_norm
         self.spectral_norm = bool(spectral_norm)
         self.d_dropout = float(d_dropout)
@@ -79,7 +87,7 @@ class DCGAN(BaseGAN):
         if discriminator is None:
             discriminator = dcgan_discriminator(
                 image_shape,
-                base_filters,
+                self.d_base_filters or self.base_filters,
                 norm=d_norm,
                 spectral_norm=spectral_norm,
                 dropout=d_dropout,
@@ -100,5 +108,6 @@ class DCGAN(BaseGAN):
             minibatch_std=self.minibatch_std,
             pack=self.pack,
             latent_codes=self.latent_codes,
+            d_base_filters=self.d_base_filters,
         )
         return config
