@@ -73,7 +73,7 @@ def main(argv=None):
     for epoch in wanted:
         if epoch in kept:
             continue
-        model = saving.load_model(out_dir / "epochs" / f"epoch_{epoch:03d}.keras")
+        model = saving.load_model(out_dir / "epochs" / f"epoch_{epoch:03d}.keras", compile=False)
         start = time.perf_counter()
         values = m.evaluate(
             model,

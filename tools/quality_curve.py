@@ -114,20 +114,20 @@ def main(argv=None):
     rows = []
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
 
+    result = {
+        "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "preset": preset,
+        "out": str(out),
+        "num_samples": args.num_samples,
+        "curve": rows,
+    }
+
     def write_json():
         """The curve so far: written after every epoch, so a stopped run keeps its rows."""
-        if not args.json:
-            return
-        result = {
-            "command": "python tools/quality_curve.py " + " ".join(argv or sys.argv[1:]),
-            "machine": machine(),
-            "date": time.strftime("%Y-%m-%d"),
-            "preset": preset,
-            "out": str(out),
-            "num_samples": args.num_samples,
-            "curve": rows,
-        }
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
     class Report(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
