@@ -160,6 +160,12 @@ def test_inception_curve_scores_the_epochs_a_quality_curve_kept(tmp_path, capsys
         "epoch_001.keras",
         "epoch_002.keras",
     ]
+    # Resumed to a third epoch, the curve keeps its rows and its clock goes on.
+    argv[argv.index("--epochs") + 1] = "3"
+    assert quality_curve([*argv, "--out", str(run), "--json", str(curve), "--resume"]) == 0
+    resumed = json.loads(curve.read_text())["curve"]
+    assert [r["epoch"] for r in resumed] == [1, 2, 3] and resumed[:2] == rows
+    assert resumed[2]["train_minutes"] > rows[1]["train_minutes"]
     out = tmp_path / "inception.json"
     common = ["--num-samples", "16", "--json", str(out)]
     assert inception_curve([str(curve), "--epochs", "2", *common]) == 0
@@ -174,5 +180,5 @@ def test_inception_curve_scores_the_epochs_a_quality_curve_kept(tmp_path, capsys
     assert [r["epoch"] for r in second] == [1, 2] and second[1] == row
     capsys.readouterr()
     with pytest.raises(SystemExit):
-        inception_curve([str(curve), "--epochs", "3", *common])
-    assert "no saved model for epochs [3]" in capsys.readouterr().err
+        inception_curve([str(curve), "--epochs", "4", *common])
+    assert "no saved model for epochs [4]" in capsys.readouterr().err

@@ -16,8 +16,9 @@ A model with an EMA generator is also scored through its raw generator
 without EMA, a side-by-side comparison from one training run. ``--keep-models``
 keeps every epoch's model for later scoring (e.g. ``keras-gan evaluate
 OUT/epochs/epoch_005.keras --features inception``). ``--resume``
-continues a finished or interrupted curve in ``--out`` to more epochs; the
-clock of the continued part starts again at 0.
+continues a finished or interrupted curve in ``--out`` to more epochs; with
+the same ``--json`` it keeps the rows already written and its clock goes on
+from the last of them.
 """
 
 from __future__ import annotations
@@ -73,14 +74,23 @@ def main(argv=None):
         overrides["epochs"] = args.epochs
     preset = zoo.resolve(args.preset, **overrides)
 
+    # A resumed curve keeps the rows of the epochs it already trained, and its clock
+    # goes on from the last of them.
+    earlier = []
+    if args.resume and args.json and Path(args.json).is_file():
+        earlier = json.loads(Path(args.json).read_text()).get("curve", [])
+
     class Clock(keras.callbacks.Callback):
         """Training minutes so far, written into the epoch logs before scoring runs."""
 
         def __init__(self):
             super().__init__()
-            self.total = 0.0
+            self.total = None
 
         def on_epoch_begin(self, epoch, logs=None):
+            if self.total is None:  # the first epoch of this call: `epoch` were done before
+                done = [r for r in earlier if r["epoch"] == epoch]
+                self.total = 60 * done[0].get("train_minutes", 0.0) if done else 0.0
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
@@ -111,7 +121,7 @@ def main(argv=None):
             )
             logs.update({f"raw_{k}": v for k, v in values.items() if isinstance(v, (int, float))})
 
-    rows = []
+    rows = list(earlier)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="curve-"))
 
     result = {
@@ -137,7 +147,7 @@ def main(argv=None):
             # The model's own training metrics (epoch means), e.g. WGAN's w_distance.
             keep += tuple(m.name for m in self.model.metrics)
             row = {"epoch": epoch + 1, **{k: round(float(logs[k]), 4) for k in keep if k in logs}}
-            rows.append(row)
+            rows[:] = [r for r in rows if r["epoch"] < row["epoch"]] + [row]
             print(json.dumps(row), flush=True)
             write_json()
 
