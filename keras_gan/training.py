@@ -7,6 +7,7 @@
     logs/             TensorBoard event files (scalars and sample grids)
     history.csv       one row per epoch (CSVLogger, appended on resume)
     sessions.jsonl    one line per training session: epochs, wall and CPU minutes
+                      (rewritten at each epoch end: a killed session keeps its line)
     backup/           checkpoints with the full training state (ResumableBackup)
     model.keras       the trained model (written at the end, atomically)
 
@@ -41,10 +42,34 @@ def _atomic_write_text(path: Path, text: str):
     os.replace(tmp, path)
 
 
-def _record_session(path: Path, record):
-    """Append one training session (epochs, wall and CPU minutes) to ``sessions.jsonl``."""
-    with open(path, "a") as f:
-        f.write(json.dumps(record) + "\n")
+class SessionLog(keras.callbacks.Callback):
+    """This training session's line of ``sessions.jsonl``: epochs, wall and CPU minutes.
+
+    The line is rewritten at every epoch end (earlier sessions' lines are left
+    as they are), so a run killed partway still records the epochs it trained
+    and the minutes they took; resuming it adds a line of its own.
+    """
+
+    def __init__(self, path, initial_epoch=0):
+        super().__init__()
+        self.path = Path(path)
+        self.initial_epoch = int(initial_epoch)
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def on_train_begin(self, logs=None):
+        self.wall, self.cpu = time.time(), time.process_time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        record = {
+            "epochs": [self.initial_epoch, epoch + 1],
+            "wall_minutes": round((time.time() - self.wall) / 60, 2),
+            "cpu_minutes": round((time.process_time() - self.cpu) / 60, 2),
+            "backend": keras.backend.backend(),
+            "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        }
+        with open(self.path, "a") as f:
+            f.truncate(self.offset)  # this session's previous line, if any
+            f.write(json.dumps(record) + "\n")
 
 
 class ResumableBackup(keras.callbacks.Callback):
@@ -318,11 +343,11 @@ def train(
         ),
         *model.default_callbacks(epochs),
         *extra_callbacks,
+        *([SessionLog(out_dir / "sessions.jsonl", initial_epoch)] if is_chief else []),
         # Last: an epoch's checkpoint is written after its grid and logs, so a
         # kill in between redoes that epoch (identically) rather than losing them.
         backup,
     ]
-    wall, cpu = time.time(), time.process_time()
     history = model.fit(
         dataset,
         epochs=epochs,
@@ -332,17 +357,6 @@ def train(
         shuffle=False,
         verbose=verbose,
     )
-    if is_chief:
-        _record_session(
-            out_dir / "sessions.jsonl",
-            {
-                "epochs": [initial_epoch, len(history.epoch) + initial_epoch],
-                "wall_minutes": round((time.time() - wall) / 60, 2),
-                "cpu_minutes": round((time.process_time() - cpu) / 60, 2),
-                "backend": keras.backend.backend(),
-                "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-            },
-        )
     model_path = save_model(model, out_dir / "model.keras")
     if not is_chief:
         shutil.rmtree(out_dir, ignore_errors=True)

@@ -100,6 +100,14 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path, backend):
     rows = (killed / "history.csv").read_text().strip().splitlines()[1:]
     assert [int(r.split(",")[0]) for r in rows][-3:] == [3, 4, 5]
     assert len(list((killed / "backup").glob("epoch_*"))) == 2  # the newest two are kept
+    # the killed session still recorded the epochs it trained; the resumed one adds its own
+    first, second = (
+        json.loads(line) for line in (killed / "sessions.jsonl").read_text().splitlines()
+    )
+    assert first["epochs"][0] == 0 and first["epochs"][1] >= done_epochs
+    assert second["epochs"] == [done_epochs, 6]
+    (whole,) = (json.loads(line) for line in (straight / "sessions.jsonl").read_text().splitlines())
+    assert whole["epochs"] == [0, 6]
 
 
 def test_damaged_checkpoint_falls_back_to_the_previous_one(tmp_path):
