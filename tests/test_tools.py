@@ -182,3 +182,30 @@ def test_inception_curve_scores_the_epochs_a_quality_curve_kept(tmp_path, capsys
     with pytest.raises(SystemExit):
         inception_curve([str(curve), "--epochs", "4", *common])
     assert "no saved model for epochs [4]" in capsys.readouterr().err
+
+
+def test_recorded_training_command_pastes_into_a_shell(tmp_path):
+    """A shipped preset's metadata records its training command; an override whose
+    value is JSON (an optimizer with a learning-rate schedule) must come back from a
+    shell as the same --set arguments."""
+    import json
+    import shlex
+
+    from keras_gan import zoo
+    from tools.measure_preset import training_record
+
+    schedule = {
+        "module": "keras.optimizers.schedules",
+        "class_name": "CosineDecay",
+        "config": {"initial_learning_rate": 2e-4, "decay_steps": 30, "alpha": 0.0},
+    }
+    overrides = {
+        "train.epochs": 20,
+        "compile.g_optimizer": {"class_name": "Adam", "config": {"learning_rate": schedule}},
+    }
+    record = training_record(zoo.resolve("pix2pix_mnist_edges", **overrides), overrides, tmp_path)
+    argv = shlex.split(record["command"])
+    assert argv[:3] == ["keras-gan", "train", "pix2pix_mnist_edges"]
+    sets = dict(a.split("=", 1) for a in argv[4::2])
+    assert argv[3::2] == ["--set"] * len(overrides)
+    assert {k: json.loads(v) for k, v in sets.items()} == overrides

@@ -185,7 +185,11 @@ def training_record(preset, overrides, out_dir):
         if sessions_file.exists()
         else []
     )
-    sets = " ".join(f"--set {k}={json.dumps(v)}" for k, v in overrides.items())
+    # Quoted for a shell: a JSON value (an optimizer with a schedule) pastes as one argument.
+    sets = " ".join(
+        "--set " + shlex.quote(f"{k}={json.dumps(v, separators=(',', ':'))}")
+        for k, v in overrides.items()
+    )
     return {
         "command": f"keras-gan train {preset['name']} {sets}".strip(),
         "epochs": train["epochs"],
