@@ -297,6 +297,17 @@ def train(
                 f"{out_dir} holds a run of a different model configuration; resume needs the "
                 "same one. Pass another --out folder, or --no-resume to start afresh there."
             )
+        if previous.get("compile") != preset.get("compile"):
+            # Allowed (a decay phase added on resume is a real recipe), but Keras restores
+            # an optimizer's state only when its variables match: replacing a constant
+            # learning rate by a schedule restarts the moments and the step count.
+            log.warning(
+                "Resuming %s with a different compile section than it was trained with. "
+                "Where an optimizer's variables no longer match (e.g. a learning-rate "
+                "schedule in place of a constant), Keras skips its saved state: its "
+                "moments and step count restart at 0, so a schedule counts from the resume.",
+                out_dir,
+            )
     backup = ResumableBackup(run_dir / "backup", write_dir=out_dir / "backup")
     # Build everything before writing anything: a bad setting leaves no half-made run.
     model = zoo.build_model(preset, strategy=strategy)

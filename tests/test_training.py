@@ -159,6 +159,31 @@ def test_resume_refuses_a_different_model(tmp_path):
         )
 
 
+def test_resume_with_a_new_optimizer_says_its_state_restarts(tmp_path, caplog):
+    out = tmp_path / "run"
+    small = dict(batch_size=32, latent_dim=8, base_filters=4, limit=64, verbose=0)
+    training.train("dcgan_mnist", out, epochs=1, **small)
+    schedule = {
+        "class_name": "Adam",
+        "config": {
+            "learning_rate": {
+                "module": "keras.optimizers.schedules",
+                "class_name": "CosineDecay",
+                "config": {"initial_learning_rate": 2e-4, "decay_steps": 4},
+            },
+            "beta_1": 0.5,
+        },
+    }
+    with caplog.at_level("WARNING", logger="keras_gan"):
+        result = training.train("dcgan_mnist", out, epochs=2, g_optimizer=schedule, **small)
+    assert "different compile section" in caplog.text
+    assert "moments and step count restart" in caplog.text
+    # the resumed run went on from epoch 1 with the new optimizer
+    assert result["initial_epoch"] == 1
+    history = (out / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 3  # header + epochs 1 and 2
+
+
 def nan_dataset(n=64, bad_batch=3):
     x = np.random.default_rng(0).uniform(-1, 1, (n, 4)).astype("float32")
     x[bad_batch * 8 : bad_batch * 8 + 8] = np.nan  # slips past the data layer, as user data can
